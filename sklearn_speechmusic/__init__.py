@@ -1,0 +1,42 @@
+"""Tell speech from music with a dense Keras network that behaves like a scikit-learn classifier.
+
+Heavy dependencies (TensorFlow/Keras, pandas) load on first use, so
+``import sklearn_speechmusic`` stays fast.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+from ._feature_table import MissingValuesWarning, load_feature_table
+
+if TYPE_CHECKING:  # pragma: no cover - typing only
+    from ._classifier import SpeechMusicClassifier
+
+__version__ = "0.1.0"
+
+# Public names that import TensorFlow/Keras, loaded on first attribute access.
+_LAZY_ATTRIBUTES = {
+    "SpeechMusicClassifier": "._classifier",
+}
+
+__all__ = [
+    "MissingValuesWarning",
+    "SpeechMusicClassifier",
+    "load_feature_table",
+    "__version__",
+]
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY_ATTRIBUTES:
+        module = importlib.import_module(_LAZY_ATTRIBUTES[name], __name__)
+        value = getattr(module, name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))

@@ -1,0 +1,340 @@
+"""Behaviour of SpeechMusicClassifier beyond scikit-learn's common checks."""
+
+import random
+
+import keras
+import numpy as np
+import pytest
+import scipy.sparse
+import tensorflow as tf
+from sklearn.exceptions import NotFittedError
+from sklearn.metrics import accuracy_score
+
+from sklearn_speechmusic import SpeechMusicClassifier
+from sklearn_speechmusic._classifier import _stratified_holdout
+
+
+def test_defaults_reproduce_the_demo_network(blobs):
+    X, y = blobs
+    clf = SpeechMusicClassifier()
+    assert (clf.epochs, clf.batch_size, clf.validation_split) == (20, 32, 0.2)
+    model = clf.initialize(X, y).model_
+    dense = [layer for layer in model.layers if isinstance(layer, keras.layers.Dense)]
+    assert [layer.units for layer in dense] == [64, 512, 128, 128, 64, 2]
+    assert [layer.activation.__name__ for layer in dense] == ["relu"] * 5 + ["softmax"]
+    for index in (1, 5):  # the 512 layer and the output layer
+        init = dense[index].kernel_initializer
+        assert isinstance(init, keras.initializers.RandomUniform)
+        assert (init.minval, init.maxval) == (-0.05, 0.05)
+        weights = dense[index].kernel.numpy()
+        assert weights.min() >= -0.05 and weights.max() <= 0.05
+    assert isinstance(model.optimizer, keras.optimizers.Adam)
+    assert float(model.optimizer.learning_rate) == pytest.approx(0.001)
+    assert model.loss == "sparse_categorical_crossentropy"
+
+
+def test_string_labels_probabilities_and_score(blobs, fast_params):
+    X, y = blobs
+    clf = SpeechMusicClassifier(**fast_params).fit(X, y)
+    assert clf.classes_.tolist() == ["Music", "Speech"]
+    assert clf.n_features_in_ == 4
+    assert clf.feature_names_in_.tolist() == X.columns.tolist()
+    predictions = clf.predict(X)
+    assert set(predictions) == {"Music", "Speech"}
+    proba = clf.predict_proba(X)
+    assert proba.shape == (len(X), 2)
+    np.testing.assert_allclose(proba.sum(axis=1), 1.0, rtol=0, atol=1e-12)
+    assert np.array_equal(clf.classes_[proba.argmax(axis=1)], predictions)
+    assert clf.score(X, y) == accuracy_score(y, predictions)
+    assert clf.score(X, y) > 0.95
+
+
+def test_three_classes(fast_params):
+    rng = np.random.RandomState(0)
+    X = np.vstack([rng.normal(center, 0.5, (40, 3)) for center in (0, 3, 6)])
+    y = np.repeat(["Music", "Noise", "Speech"], 40)
+    clf = SpeechMusicClassifier(**{**fast_params, "epochs": 40}).fit(X, y)
+    assert clf.model_.output_shape == (None, 3)
+    assert clf.predict_proba(X).shape == (120, 3)
+    assert clf.score(X, y) > 0.9
+
+
+def test_history_has_training_and_validation_curves(blobs, fast_params):
+    X, y = blobs
+    clf = SpeechMusicClassifier(**fast_params).fit(X, y)
+    assert sorted(clf.history_) == ["accuracy", "loss", "val_accuracy", "val_loss"]
+    assert all(len(values) == fast_params["epochs"] for values in clf.history_.values())
+    assert all(isinstance(value, float) for value in clf.history_["loss"])
+    assert clf.best_epoch_ is None
+
+    without_validation = SpeechMusicClassifier(**fast_params, validation_split=0).fit(X, y)
+    assert sorted(without_validation.history_) == ["accuracy", "loss"]
+
+
+def test_validation_holdout_is_shuffled_and_stratified():
+    # Sorted by label, as a MasterData.csv often is: Keras' own split would
+    # validate on the last rows, i.e. on Music only.
+    y = np.array(["Speech"] * 80 + ["Music"] * 20)
+    train, validation = _stratified_holdout(y, 0.2, np.random.RandomState(0))
+    assert len(validation) == 20 and len(train) == 80
+    assert np.intersect1d(train, validation).size == 0
+    assert (y[validation] == "Music").sum() == 4  # 20 % of each class
+    assert not np.array_equal(validation, np.arange(80, 100))
+    again, _ = _stratified_holdout(y, 0.2, np.random.RandomState(0))
+    assert np.array_equal(train, again)
+
+
+def test_validation_holdout_falls_back_when_a_class_is_tiny():
+    y = np.array(["Speech"] * 9 + ["Music"])
+    train, validation = _stratified_holdout(y, 0.2, np.random.RandomState(0))
+    assert len(validation) == 2 and len(train) == 8
+
+
+def test_validation_split_that_leaves_no_training_rows_is_an_error():
+    X = np.array([[0.0], [1.0], [2.0]])
+    with pytest.raises(ValueError, match="validation_split=0.9 would hold out all 3 rows"):
+        SpeechMusicClassifier(validation_split=0.9, epochs=1).fit(X, ["a", "b", "a"])
+
+
+def test_same_random_state_gives_identical_fits(blobs, fast_params):
+    X, y = blobs
+    first = SpeechMusicClassifier(**fast_params).fit(X, y)
+    second = SpeechMusicClassifier(**fast_params).fit(X, y)
+    assert np.array_equal(first.predict_proba(X), second.predict_proba(X))
+    assert np.array_equal(first.predict(X), second.predict(X))
+    assert first.history_ == second.history_
+
+    other_seed = SpeechMusicClassifier(**{**fast_params, "random_state": 1}).fit(X, y)
+    assert not np.array_equal(first.predict_proba(X), other_seed.predict_proba(X))
+
+
+def test_random_state_accepts_randomstate_and_none(blobs, fast_params):
+    X, y = blobs
+    params = {**fast_params, "epochs": 2}
+    from_instance = SpeechMusicClassifier(**{**params, "random_state": np.random.RandomState(3)}).fit(X, y)
+    again = SpeechMusicClassifier(**{**params, "random_state": np.random.RandomState(3)}).fit(X, y)
+    assert np.array_equal(from_instance.predict_proba(X), again.predict_proba(X))
+    SpeechMusicClassifier(**{**params, "random_state": None}).fit(X, y)
+
+
+def test_fitting_leaves_global_random_state_alone(blobs, fast_params):
+    X, y = blobs
+    numpy_state = np.random.get_state()
+    python_state = random.getstate()
+    SpeechMusicClassifier(**fast_params).fit(X, y)
+    assert random.getstate() == python_state
+    after = np.random.get_state()
+    assert all(np.array_equal(a, b) for a, b in zip(numpy_state, after, strict=True))
+    # Unseeded user code still runs: op determinism would make both raise.
+    assert tf.random.uniform((3,)).shape == (3,)
+    dropout = keras.layers.Dropout(0.5)
+    assert dropout(np.ones((4, 4), dtype="float32"), training=True).shape == (4, 4)
+
+
+def test_scikeras_class_patches_are_undone():
+    from keras.src.saving.keras_saveable import KerasSaveable
+
+    assert keras.Model.__reduce__ is KerasSaveable.__reduce__
+    for cls in (keras.Model, keras.losses.Loss, keras.metrics.Metric, keras.optimizers.Optimizer):
+        assert "__deepcopy__" not in vars(cls)
+        assert "__reduce__" not in vars(cls)
+
+
+def test_scikeras_own_classes_are_untouched():
+    from scikeras.wrappers import BaseWrapper, KerasClassifier
+
+    assert "_more_tags" in vars(BaseWrapper)
+    assert issubclass(KerasClassifier, BaseWrapper)
+
+
+def test_early_stopping_restores_the_best_epoch(blobs):
+    X, y = blobs
+    clf = SpeechMusicClassifier(
+        hidden_layer_sizes=(16,),
+        learning_rate=0.05,
+        epochs=300,
+        early_stopping=True,
+        patience=3,
+        random_state=0,
+    ).fit(X, y)
+    n_epochs = len(clf.history_["loss"])
+    assert n_epochs < 300
+    assert clf.best_epoch_ == int(np.argmin(clf.history_["val_loss"])) + 1
+    assert n_epochs - clf.best_epoch_ == 3
+
+
+def test_early_stopping_without_validation_monitors_training_loss(blobs):
+    X, y = blobs
+    clf = SpeechMusicClassifier(
+        hidden_layer_sizes=(8,), epochs=5, early_stopping=True, validation_split=0, random_state=0
+    ).fit(X, y)
+    assert clf.best_epoch_ == int(np.argmin(clf.history_["loss"])) + 1
+
+
+@pytest.mark.parametrize("filename", ["best.weights.h5", "best.keras"])
+def test_checkpoint_saves_best_weights_and_loads_into_fresh_estimator(blobs, tmp_path, filename):
+    X, y = blobs
+    path = tmp_path / filename
+    params = dict(
+        hidden_layer_sizes=(16,),
+        epochs=30,
+        learning_rate=0.05,
+        early_stopping=True,
+        patience=3,
+        checkpoint_path=path,
+        random_state=0,
+    )
+    trained = SpeechMusicClassifier(**params).fit(X, y)
+    assert path.is_file()
+    restored = SpeechMusicClassifier(**params).initialize(X, y).load_weights(path)
+    # Early stopping restored the same best epoch that the checkpoint saved.
+    assert np.array_equal(restored.predict_proba(X), trained.predict_proba(X))
+    assert restored.classes_.tolist() == trained.classes_.tolist()
+
+
+@pytest.mark.parametrize(
+    ("checkpoint_path", "message"),
+    [("model.h5", "must end with '.weights.h5'"), ("no/such/folder/m.keras", "does not exist")],
+)
+def test_bad_checkpoint_path(blobs, checkpoint_path, message):
+    X, y = blobs
+    with pytest.raises(ValueError, match=message):
+        SpeechMusicClassifier(epochs=1, checkpoint_path=checkpoint_path).fit(X, y)
+
+
+def test_load_weights_needs_a_network_and_a_file(blobs, tmp_path):
+    X, y = blobs
+    with pytest.raises(NotFittedError, match=r"initialize\(X, y\)"):
+        SpeechMusicClassifier().load_weights(tmp_path / "x.weights.h5")
+    with pytest.raises(FileNotFoundError, match="No weights file"):
+        SpeechMusicClassifier().initialize(X, y).load_weights(tmp_path / "missing.weights.h5")
+
+
+def test_user_callbacks_run_during_fit(blobs, fast_params):
+    X, y = blobs
+
+    class EpochRecorder(keras.callbacks.Callback):
+        def __init__(self):
+            super().__init__()
+            self.epochs = []
+
+        def on_epoch_end(self, epoch, logs=None):
+            self.epochs.append(epoch)
+
+    recorder = EpochRecorder()
+    SpeechMusicClassifier(**{**fast_params, "epochs": 3}, callbacks=[recorder]).fit(X, y)
+    assert recorder.epochs == [0, 1, 2]
+
+
+def test_callbacks_that_are_not_keras_callbacks_are_rejected(blobs):
+    X, y = blobs
+    with pytest.raises(TypeError, match="keras.callbacks.Callback instances"):
+        SpeechMusicClassifier(epochs=1, callbacks=[print]).fit(X, y)
+
+
+def test_partial_fit_trains_one_epoch_per_call(blobs, fast_params):
+    X, y = blobs
+    clf = SpeechMusicClassifier(**fast_params)
+    clf.partial_fit(X[y == "Speech"], y[y == "Speech"], classes=["Music", "Speech"])
+    clf.partial_fit(X, y)
+    assert len(clf.history_["loss"]) == 2
+    assert clf.classes_.tolist() == ["Music", "Speech"]
+    with pytest.raises(ValueError, match="not seen in the first call"):
+        clf.partial_fit(X[:2], ["Noise", "Speech"])
+
+
+def test_unit_sample_weights_equal_no_weights(blobs, fast_params):
+    X, y = blobs
+    plain = SpeechMusicClassifier(**fast_params).fit(X, y)
+    weighted = SpeechMusicClassifier(**fast_params).fit(X, y, sample_weight=np.ones(len(y)))
+    np.testing.assert_allclose(weighted.predict_proba(X), plain.predict_proba(X), rtol=1e-6)
+
+
+def test_zero_sample_weights_equal_removing_rows(blobs, fast_params):
+    X, y = blobs
+    weights = np.ones(len(y))
+    weights[::5] = 0
+    weighted = SpeechMusicClassifier(**fast_params).fit(X, y, sample_weight=weights)
+    kept = weights > 0
+    removed = SpeechMusicClassifier(**fast_params).fit(X[kept], y[kept])
+    np.testing.assert_allclose(weighted.predict_proba(X), removed.predict_proba(X), rtol=1e-6)
+
+
+def _fitted(blobs, as_frame=False):
+    X, y = blobs
+    X = X if as_frame else X.to_numpy()
+    return SpeechMusicClassifier(hidden_layer_sizes=(4,), epochs=1, random_state=0).fit(X, y)
+
+
+@pytest.mark.parametrize(
+    ("make_X", "message"),
+    [
+        (lambda X: np.where(np.eye(*X.shape, dtype=bool), np.nan, X), "Input X contains NaN"),
+        (lambda X: np.where(np.eye(*X.shape, dtype=bool), np.inf, X), "Input X contains infinity"),
+        (lambda X: X[:0], r"0 sample\(s\)"),
+        (lambda X: X[:, 0], "Expected 2D array, got 1D array"),
+        (lambda X: scipy.sparse.csr_matrix(X), "Sparse data was passed"),
+    ],
+    ids=["nan", "inf", "empty", "1d", "sparse"],
+)
+def test_bad_X_at_fit_and_predict(blobs, make_X, message):
+    X, y = blobs
+    bad = make_X(X.to_numpy())
+    with pytest.raises((ValueError, TypeError), match=message):
+        SpeechMusicClassifier(epochs=1).fit(bad, y[: bad.shape[0]] if bad.ndim else y)
+    with pytest.raises((ValueError, TypeError), match=message):
+        _fitted(blobs).predict(bad)
+
+
+def test_wrong_number_of_features_at_predict(blobs):
+    X, _ = blobs
+    with pytest.raises(ValueError, match="X has 3 features, but SpeechMusicClassifier is expecting 4"):
+        _fitted(blobs).predict(X.to_numpy()[:, :3])
+
+
+def test_renamed_columns_at_predict(blobs):
+    X, _ = blobs
+    with pytest.raises(ValueError, match="feature names should match"):
+        _fitted(blobs, as_frame=True).predict(X.rename(columns={"feature_0": "other"}))
+
+
+def test_single_class_is_an_error(blobs):
+    X, _ = blobs
+    with pytest.raises(ValueError, match="at least 2 classes in y; got only one class: 'Speech'"):
+        SpeechMusicClassifier(epochs=1).fit(X, ["Speech"] * len(X))
+
+
+def test_continuous_target_is_an_error(blobs):
+    X, _ = blobs
+    with pytest.raises(ValueError, match="Unknown label type: 'continuous'"):
+        SpeechMusicClassifier(epochs=1).fit(X, np.linspace(0, 1, len(X)))
+
+
+@pytest.mark.parametrize("method", ["predict", "predict_proba", "score"])
+def test_use_before_fit_raises_not_fitted(blobs, method):
+    X, y = blobs
+    args = (X, y) if method == "score" else (X,)
+    with pytest.raises(NotFittedError):
+        getattr(SpeechMusicClassifier(), method)(*args)
+
+
+@pytest.mark.parametrize(
+    ("params", "message"),
+    [
+        ({"epochs": 0}, "'epochs' parameter"),
+        ({"batch_size": 0}, "'batch_size' parameter"),
+        ({"learning_rate": -1.0}, "'learning_rate' parameter"),
+        ({"validation_split": 1.0}, "'validation_split' parameter"),
+        ({"activation": "bogus"}, "'activation' parameter"),
+        ({"patience": 0}, "'patience' parameter"),
+        ({"verbose": 5}, "'verbose' parameter"),
+        ({"random_state": "seed"}, "'random_state' parameter"),
+        ({"callbacks": "EarlyStopping"}, "'callbacks' parameter"),
+        ({"hidden_layer_sizes": (64, 0)}, "hidden_layer_sizes must be a positive int"),
+        ({"hidden_layer_sizes": ("64",)}, "hidden_layer_sizes must be a positive int"),
+    ],
+)
+def test_invalid_parameters(blobs, params, message):
+    X, y = blobs
+    with pytest.raises(ValueError, match=message):
+        SpeechMusicClassifier(**params).fit(X, y)
