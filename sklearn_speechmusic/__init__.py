@@ -1,6 +1,6 @@
 """Tell speech from music with a dense Keras network that behaves like a scikit-learn classifier.
 
-Heavy dependencies (TensorFlow/Keras, pandas) load on first use, so
+Heavy dependencies (TensorFlow/Keras, scikit-learn, pandas, matplotlib) load on first use, so
 ``import sklearn_speechmusic`` stays fast.
 """
 
@@ -13,18 +13,24 @@ from ._feature_table import MissingValuesWarning, load_feature_table
 
 if TYPE_CHECKING:  # pragma: no cover - typing only
     from ._classifier import SpeechMusicClassifier
+    from ._history_display import TrainingHistoryDisplay, plot_training_history
 
 __version__ = "0.1.0"
 
-# Public names that import TensorFlow/Keras, loaded on first attribute access.
+# Public names whose modules import TensorFlow/Keras or scikit-learn, loaded on
+# first attribute access.
 _LAZY_ATTRIBUTES = {
     "SpeechMusicClassifier": "._classifier",
+    "TrainingHistoryDisplay": "._history_display",
+    "plot_training_history": "._history_display",
 }
 
 __all__ = [
     "MissingValuesWarning",
     "SpeechMusicClassifier",
+    "TrainingHistoryDisplay",
     "load_feature_table",
+    "plot_training_history",
     "__version__",
 ]
 

@@ -156,6 +156,9 @@ class SpeechMusicClassifier(ClassifierMixin, _BaseWrapper):  # type: ignore[misc
     history_ : dict of str to list of float
         Per-epoch ``loss`` and ``accuracy``, and ``val_loss``/``val_accuracy``
         when rows were held out for validation.
+    n_samples_fit_ : int
+        Rows of the last ``fit``/``partial_fit`` call (training and validation
+        rows together, without zero-weight rows).
     best_epoch_ : int or None
         With ``early_stopping``, the 1-based epoch whose weights were restored;
         otherwise None.
@@ -547,6 +550,7 @@ class SpeechMusicClassifier(ClassifierMixin, _BaseWrapper):  # type: ignore[misc
         else:
             self.history_ = new_history
         self.best_epoch_ = None if stopper is None else int(stopper.best_epoch) + 1
+        self.n_samples_fit_ = int(X.shape[0])
 
     # ---------------------------------------------------------------- predicting
     def _predict_raw(self, X, **kwargs):

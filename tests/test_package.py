@@ -10,7 +10,7 @@ import sklearn_speechmusic
 
 
 def test_import_does_not_load_heavy_dependencies():
-    heavy = ("tensorflow", "keras", "scikeras", "pandas", "matplotlib")
+    heavy = ("tensorflow", "keras", "scikeras", "sklearn", "pandas", "matplotlib")
     code = f"import sys, sklearn_speechmusic; print(sorted(m for m in {heavy!r} if m in sys.modules))"
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert result.stdout.strip() == "[]"
