@@ -269,13 +269,6 @@ class SpeechMusicClassifier(ClassifierMixin, _BaseWrapper):  # type: ignore[misc
     def __sklearn_is_fitted__(self) -> bool:
         return hasattr(self, "model_")
 
-    def __getstate__(self):
-        state = super().__getstate__()
-        # Rebuilt per fit; holding it would pickle the Keras model a second time.
-        state.pop("_fit_callbacks", None)
-        state.pop("_predict_callbacks", None)
-        return state
-
     # ------------------------------------------------------------------ fitting
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y, sample_weight=None):
