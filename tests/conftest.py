@@ -4,6 +4,16 @@ import numpy as np
 import pandas as pd
 import pytest
 
+#: Settings that overfit the blobs below fast, so early stopping triggers well
+#: before ``epochs``.
+EARLY_STOPPING_PARAMS = {
+    "hidden_layer_sizes": (16,),
+    "learning_rate": 0.05,
+    "epochs": 300,
+    "early_stopping": True,
+    "random_state": 0,
+}
+
 #: A network small and short enough to fit in about a second, yet able to learn
 #: the separable blobs below.
 FAST_PARAMS = {"hidden_layer_sizes": (16,), "epochs": 15, "learning_rate": 0.01, "random_state": 0}

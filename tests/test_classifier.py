@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 import scipy.sparse
 import tensorflow as tf
+from conftest import EARLY_STOPPING_PARAMS
 from sklearn.exceptions import NotFittedError
 from sklearn.metrics import accuracy_score
 
@@ -149,14 +150,7 @@ def test_scikeras_own_classes_are_untouched():
 
 def test_early_stopping_restores_the_best_epoch(blobs):
     X, y = blobs
-    clf = SpeechMusicClassifier(
-        hidden_layer_sizes=(16,),
-        learning_rate=0.05,
-        epochs=300,
-        early_stopping=True,
-        patience=3,
-        random_state=0,
-    ).fit(X, y)
+    clf = SpeechMusicClassifier(**EARLY_STOPPING_PARAMS, patience=3).fit(X, y)
     n_epochs = len(clf.history_["loss"])
     assert n_epochs < 300
     assert clf.best_epoch_ == int(np.argmin(clf.history_["val_loss"])) + 1

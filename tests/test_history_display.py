@@ -4,6 +4,7 @@ import math
 
 import numpy as np
 import pytest
+from conftest import EARLY_STOPPING_PARAMS
 from sklearn.exceptions import NotFittedError
 from sklearn.model_selection import GridSearchCV
 from sklearn.pipeline import make_pipeline
@@ -79,14 +80,7 @@ def test_training_curve_only_without_validation(pyplot, fitted):
 
 def test_early_stopping_marks_the_restored_epoch(pyplot, fitted):
     _, X, y = fitted
-    clf = SpeechMusicClassifier(
-        hidden_layer_sizes=(16,),
-        learning_rate=0.05,
-        epochs=100,
-        early_stopping=True,
-        patience=2,
-        random_state=0,
-    ).fit(X, y)
+    clf = SpeechMusicClassifier(**EARLY_STOPPING_PARAMS, patience=2).fit(X, y)
     disp = TrainingHistoryDisplay.from_estimator(clf)
     assert disp.best_epoch_line_.get_xdata()[0] == clf.best_epoch_
     assert f"Best epoch ({clf.best_epoch_})" in [t.get_text() for t in disp.ax_.get_legend().get_texts()]
