@@ -12,7 +12,14 @@ from typing import TYPE_CHECKING, Any
 from ._feature_table import MissingValuesWarning, load_feature_table
 
 if TYPE_CHECKING:  # pragma: no cover - typing only
+    from ._audio_io import InvalidAudioError
     from ._classifier import SpeechMusicClassifier
+    from ._feature_extractor import (
+        AudioFeatureExtractor,
+        SkippedAudioWarning,
+        extract_feature_table,
+        extract_feature_table_from_folder,
+    )
     from ._history_display import TrainingHistoryDisplay, plot_training_history
 
 __version__ = "0.1.0"
@@ -20,15 +27,25 @@ __version__ = "0.1.0"
 # Public names whose modules import TensorFlow/Keras or scikit-learn, loaded on
 # first attribute access.
 _LAZY_ATTRIBUTES = {
+    "AudioFeatureExtractor": "._feature_extractor",
+    "InvalidAudioError": "._audio_io",
+    "SkippedAudioWarning": "._feature_extractor",
+    "extract_feature_table": "._feature_extractor",
+    "extract_feature_table_from_folder": "._feature_extractor",
     "SpeechMusicClassifier": "._classifier",
     "TrainingHistoryDisplay": "._history_display",
     "plot_training_history": "._history_display",
 }
 
 __all__ = [
+    "AudioFeatureExtractor",
+    "InvalidAudioError",
     "MissingValuesWarning",
+    "SkippedAudioWarning",
     "SpeechMusicClassifier",
     "TrainingHistoryDisplay",
+    "extract_feature_table",
+    "extract_feature_table_from_folder",
     "load_feature_table",
     "plot_training_history",
     "__version__",

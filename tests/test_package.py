@@ -42,3 +42,13 @@ def test_public_names_have_numpydoc_with_examples(name, obj):
     assert doc, f"{name} has no docstring"
     if not (inspect.isclass(obj) and issubclass(obj, Warning)):
         assert "Examples\n--------" in doc, f"{name} has no Examples section"
+
+
+def test_user_guide_documents_every_audio_feature():
+    from pathlib import Path
+
+    from sklearn_speechmusic._audio_features import FEATURE_DESCRIPTIONS
+
+    guide = (Path(__file__).parents[1] / "docs" / "index.md").read_text()
+    for name, description in FEATURE_DESCRIPTIONS.items():
+        assert f"| `{name}` | {description} |" in guide, name
