@@ -15,6 +15,7 @@ clips bundled with the tests. Run: ``python benchmarks/bench_features.py``.
 
 from __future__ import annotations
 
+import statistics
 import sys
 import time
 from pathlib import Path
@@ -49,10 +50,18 @@ def librosa_baseline(path: str) -> np.ndarray:
     return np.concatenate(stats)
 
 
+REPEATS = 3
+
+
 def timed(function) -> float:
     start = time.perf_counter()
     function()
     return time.perf_counter() - start
+
+
+def median_time(function, repeats: int = REPEATS) -> float:
+    """Median wall time of a few runs: this shared machine's load varies by ~15 %."""
+    return statistics.median(timed(function) for _ in range(repeats))
 
 
 def main() -> int:
@@ -68,9 +77,9 @@ def main() -> int:
     extractor.transform(paths[:8])  # warm-up: imports, FFT plans
     librosa_baseline(paths[0])  # warm-up: numba compilation
     with threadpool_limits(limits=1):  # one core for the baseline, as for the extractor
-        baseline = timed(lambda: [librosa_baseline(path) for path in paths])
-    ours = timed(lambda: extractor.transform(paths))
-    print("\nx real time per core (1x corpus, n_jobs=1)")
+        baseline = median_time(lambda: [librosa_baseline(path) for path in paths])
+    ours = median_time(lambda: extractor.transform(paths))
+    print(f"\nx real time per core (1x corpus, n_jobs=1, median of {REPEATS} runs)")
     print(f"  librosa baseline      {seconds / baseline:8.0f}x  ({baseline:.2f} s)")
     print(f"  AudioFeatureExtractor {seconds / ours:8.0f}x  ({ours:.2f} s)")
     print(f"  ratio extractor / baseline: {baseline / ours:.2f}")

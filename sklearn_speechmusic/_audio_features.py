@@ -177,9 +177,7 @@ def clip_features(waveform: np.ndarray, settings: FrameSettings) -> np.ndarray:
     magnitude = np.sqrt(power)
     frequencies = _fft_frequencies(settings.sample_rate, length)
     centroid = (magnitude @ frequencies) / np.maximum(magnitude.sum(axis=1), np.float32(_EPSILON))
-    cumulative = np.cumsum(magnitude, axis=1)  # on magnitudes, as librosa's spectral_rolloff
-    below = cumulative < np.float32(_ROLLOFF_SHARE) * cumulative[:, -1:]
-    rolloff = frequencies[np.minimum(below.sum(axis=1), frequencies.size - 1)] * (cumulative[:, -1] > 0)
+    rolloff = frequencies[_rolloff_bins(magnitude, _ROLLOFF_SHARE)]
     log_power = np.log(np.maximum(power, np.float32(_EPSILON)))
     flatness = np.exp(log_power.mean(axis=1)) / np.maximum(power.mean(axis=1), np.float32(_EPSILON))
 
@@ -211,6 +209,30 @@ def clip_features(waveform: np.ndarray, settings: FrameSettings) -> np.ndarray:
         flux.var(),
     ]
     return np.concatenate([summary, means[5:], stds[5:], mfcc_delta_std])
+
+
+def _rolloff_bins(magnitude: np.ndarray, share: float, block: int = 16) -> np.ndarray:
+    """Per frame, the first bin where the cumulative magnitude reaches ``share`` of the total.
+
+    The same bin as ``(np.cumsum(magnitude, axis=1) < share * total).sum(axis=1)``
+    (librosa's spectral roll-off, on magnitudes), found in two steps - which block
+    of ``block`` bins, then where inside it - so the running sum covers a few
+    columns instead of every bin. Silent frames give bin 0.
+    """
+    n_frames, n_bins = magnitude.shape
+    n_blocks = -(-n_bins // block)
+    padded = np.zeros((n_frames, n_blocks * block), dtype=magnitude.dtype)
+    padded[:, :n_bins] = magnitude
+    blocks = padded.reshape(n_frames, n_blocks, block)
+    block_cumulative = np.cumsum(blocks.sum(axis=2), axis=1)
+    threshold = np.float32(share) * block_cumulative[:, -1]
+    crossing_block = np.minimum((block_cumulative < threshold[:, None]).sum(axis=1), n_blocks - 1)
+    frames = np.arange(n_frames)
+    before = np.where(crossing_block > 0, block_cumulative[frames, crossing_block - 1], 0)
+    inside = np.cumsum(blocks[frames, crossing_block], axis=1) + before[:, None]
+    within = (inside < threshold[:, None]).sum(axis=1)
+    bins = np.minimum(crossing_block * block + within, n_bins - 1)
+    return np.where(block_cumulative[:, -1] > 0, bins, 0)
 
 
 def _syllabic_modulation(mel_power: np.ndarray, frame_rate: float) -> tuple[float, float]:
