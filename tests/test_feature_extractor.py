@@ -350,3 +350,15 @@ def test_feature_table_from_folder(tmp_path):
     (tmp_path / "Speech" / "notes.txt").write_text("not audio")
     with pytest.raises(ValueError, match="No audio files found"):
         extract_feature_table_from_folder(tmp_path)
+
+
+@pytest.mark.parametrize("shape", [(258, 513), (7, 513), (3, 129), (1, 17), (4, 16)])
+def test_two_level_rolloff_search_equals_the_full_cumulative_sum(shape):
+    from sklearn_speechmusic._audio_features import _rolloff_bins
+
+    magnitude = np.random.RandomState(0).rand(*shape).astype(np.float32) ** 4
+    magnitude[0] = 0  # a silent frame
+    cumulative = np.cumsum(magnitude, axis=1)
+    expected = (cumulative < np.float32(0.85) * cumulative[:, -1:]).sum(axis=1)
+    expected = np.where(cumulative[:, -1] > 0, np.minimum(expected, shape[1] - 1), 0)
+    np.testing.assert_array_equal(_rolloff_bins(magnitude, 0.85), expected)
