@@ -9,6 +9,7 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING, Any
 
+from ._datasets import load_demo
 from ._feature_table import MissingValuesWarning, load_feature_table
 
 if TYPE_CHECKING:  # pragma: no cover - typing only
@@ -21,6 +22,7 @@ if TYPE_CHECKING:  # pragma: no cover - typing only
         extract_feature_table_from_folder,
     )
     from ._history_display import TrainingHistoryDisplay, plot_training_history
+    from ._persistence import ModelFormatError, load_model, save_model
 
 __version__ = "0.1.0"
 
@@ -29,6 +31,9 @@ __version__ = "0.1.0"
 _LAZY_ATTRIBUTES = {
     "AudioFeatureExtractor": "._feature_extractor",
     "InvalidAudioError": "._audio_io",
+    "ModelFormatError": "._persistence",
+    "load_model": "._persistence",
+    "save_model": "._persistence",
     "SkippedAudioWarning": "._feature_extractor",
     "extract_feature_table": "._feature_extractor",
     "extract_feature_table_from_folder": "._feature_extractor",
@@ -41,13 +46,17 @@ __all__ = [
     "AudioFeatureExtractor",
     "InvalidAudioError",
     "MissingValuesWarning",
+    "ModelFormatError",
     "SkippedAudioWarning",
     "SpeechMusicClassifier",
     "TrainingHistoryDisplay",
     "extract_feature_table",
     "extract_feature_table_from_folder",
+    "load_demo",
     "load_feature_table",
+    "load_model",
     "plot_training_history",
+    "save_model",
     "__version__",
 ]
 

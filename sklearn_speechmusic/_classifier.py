@@ -423,6 +423,43 @@ class SpeechMusicClassifier(ClassifierMixin, _BaseWrapper):  # type: ignore[misc
         self.model_.load_weights(path)
         return self
 
+    # ------------------------------------------------------ safe-format support
+    def _fitted_state(self) -> dict[str, Any]:
+        """JSON-compatible fitted attributes, for the pickle-free model format."""
+        check_is_fitted(self)
+        state = {
+            "classes": self.classes_.tolist(),
+            "classes_dtype": self.classes_.dtype.str if self.classes_.dtype != object else "object",
+            "n_features_in": int(self.n_features_in_),
+            "history": getattr(self, "history_", {}),
+            "best_epoch": getattr(self, "best_epoch_", None),
+            "n_samples_fit": getattr(self, "n_samples_fit_", None),
+        }
+        if hasattr(self, "feature_names_in_"):
+            state["feature_names_in"] = self.feature_names_in_.tolist()
+        return state
+
+    def _restore_fitted_state(self, state: dict[str, Any], model) -> SpeechMusicClassifier:
+        """Inverse of :meth:`_fitted_state`, with ``model`` as the Keras network."""
+        from sklearn.preprocessing import FunctionTransformer
+
+        classes = np.asarray(state["classes"], dtype=np.dtype(state["classes_dtype"]))
+        self._known_classes = classes
+        self.target_encoder_ = self.target_encoder.fit(classes)
+        self.__dict__.update(self.target_encoder_.get_metadata())
+        self._known_classes = None
+        self.n_features_in_ = int(state["n_features_in"])
+        if "feature_names_in" in state:
+            self.feature_names_in_ = np.asarray(state["feature_names_in"], dtype=object)
+        self.feature_encoder_ = FunctionTransformer().fit(np.zeros((1, self.n_features_in_)))
+        self.history_ = {str(key): [float(v) for v in values] for key, values in state["history"].items()}
+        self.best_epoch_ = state["best_epoch"]
+        if state["n_samples_fit"] is not None:
+            self.n_samples_fit_ = int(state["n_samples_fit"])
+        self._seed = 0
+        self.model_ = model
+        return self
+
     # -------------------------------------------------- scikeras extension points
     @property
     def target_encoder(self):

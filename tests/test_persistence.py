@@ -1,0 +1,235 @@
+"""The pickle-free model format: round trips, refusals, atomic writes."""
+
+import hashlib
+import json
+import pickle
+import subprocess
+import sys
+import textwrap
+import zipfile
+from pathlib import Path
+
+import numpy as np
+import pytest
+from sklearn.linear_model import LogisticRegression
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
+
+from sklearn_speechmusic import (
+    AudioFeatureExtractor,
+    ModelFormatError,
+    SpeechMusicClassifier,
+    load_model,
+    save_model,
+)
+
+AUDIO = sorted(str(path) for path in (Path(__file__).parent / "data" / "audio").glob("*/*.ogg"))
+AUDIO_LABELS = [Path(path).parent.name for path in AUDIO]
+
+
+@pytest.fixture(scope="module")
+def table_model():
+    from conftest import FAST_PARAMS, make_speech_music_blobs
+
+    X, y = make_speech_music_blobs()
+    return make_pipeline(StandardScaler(), SpeechMusicClassifier(**FAST_PARAMS)).fit(X, y), X
+
+
+@pytest.fixture(scope="module")
+def audio_model():
+    model = make_pipeline(
+        AudioFeatureExtractor(),
+        StandardScaler(),
+        SpeechMusicClassifier(hidden_layer_sizes=(8,), random_state=0),
+    )
+    return model.fit(AUDIO, AUDIO_LABELS)
+
+
+def test_classifier_round_trip_keeps_everything(table_model, tmp_path):
+    model, X = table_model
+    classifier = model[-1]
+    restored = load_model(save_model(classifier, tmp_path / "clf.skm"))
+    assert isinstance(restored, SpeechMusicClassifier)
+    assert restored.get_params() == classifier.get_params()
+    X_scaled = model[0].transform(X)
+    np.testing.assert_array_equal(restored.predict_proba(X_scaled), classifier.predict_proba(X_scaled))
+    assert restored.classes_.tolist() == classifier.classes_.tolist()
+    assert restored.classes_.dtype == classifier.classes_.dtype
+    assert restored.history_ == classifier.history_
+    assert restored.n_features_in_ == classifier.n_features_in_
+
+
+def test_pipeline_round_trip_in_a_fresh_process(audio_model, table_model, tmp_path):
+    model, X = table_model
+    save_model(model, tmp_path / "table.skm")
+    save_model(audio_model, tmp_path / "audio.skm")
+    np.save(tmp_path / "table.npy", model.predict_proba(X))
+    np.save(tmp_path / "audio.npy", audio_model.predict_proba(AUDIO))
+    X.to_csv(tmp_path / "X.csv", index=False)
+    script = textwrap.dedent(
+        f"""
+        import pickle, numpy as np, pandas as pd
+        pickle.loads = pickle.load = None  # nothing may be unpickled
+        from sklearn_speechmusic import load_model
+        folder = {str(tmp_path)!r}
+        table = load_model(folder + "/table.skm")
+        assert list(table.feature_names_in_) == {X.columns.tolist()!r}
+        X = pd.read_csv(folder + "/X.csv")
+        assert np.array_equal(table.predict_proba(X), np.load(folder + "/table.npy"))
+        audio = load_model(folder + "/audio.skm")
+        assert np.array_equal(audio.predict_proba({AUDIO!r}), np.load(folder + "/audio.npy"))
+        print("identical")
+        """
+    )
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert "identical" in result.stdout
+
+
+def _rewrite(path, out, **replace):
+    """Copy a model archive, replacing members (bytes) by name."""
+    with zipfile.ZipFile(path) as source, zipfile.ZipFile(out, "w") as target:
+        for name in source.namelist():
+            target.writestr(name, replace.get(name.replace(".", "_"), source.read(name)))
+    return out
+
+
+def test_tampered_network_is_detected(table_model, tmp_path):
+    path = save_model(table_model[0], tmp_path / "m.skm")
+    with zipfile.ZipFile(path) as archive:
+        network = bytearray(archive.read("network.keras"))
+    network[len(network) // 2] ^= 0xFF
+    tampered = _rewrite(path, tmp_path / "tampered.skm", network_keras=bytes(network))
+    with pytest.raises(ModelFormatError, match="corrupt or was altered: the checksum of network.keras"):
+        load_model(tampered)
+
+
+def test_tampered_parameters_are_detected(table_model, tmp_path):
+    path = save_model(table_model[0], tmp_path / "m.skm")
+    with zipfile.ZipFile(path) as archive:
+        steps = json.loads(archive.read("estimator.json"))
+    steps["steps"][-1]["params"]["epochs"] = 1000
+    tampered = _rewrite(path, tmp_path / "t.skm", estimator_json=json.dumps(steps).encode())
+    with pytest.raises(ModelFormatError, match="checksum of estimator.json"):
+        load_model(tampered)
+
+
+def test_truncated_file(table_model, tmp_path):
+    data = save_model(table_model[0], tmp_path / "m.skm").read_bytes()
+    truncated = tmp_path / "truncated.skm"
+    truncated.write_bytes(data[: len(data) // 2])
+    with pytest.raises(ModelFormatError, match="not a sklearn-speechmusic model file, or it is truncated"):
+        load_model(truncated)
+
+
+def test_wrong_format_version(table_model, tmp_path):
+    path = save_model(table_model[0], tmp_path / "m.skm")
+    with zipfile.ZipFile(path) as archive:
+        header = json.loads(archive.read("format.json"))
+    header["format_version"] = 99
+    newer = _rewrite(path, tmp_path / "newer.skm", format_json=json.dumps(header).encode())
+    with pytest.raises(ModelFormatError, match="format version 99; this sklearn-speechmusic reads version 1"):
+        load_model(newer)
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (b"just some text", "not a sklearn-speechmusic model file"),
+        (pickle.dumps({"evil": True}), "not a sklearn-speechmusic model file"),
+    ],
+)
+def test_non_model_files(tmp_path, content, message):
+    path = tmp_path / "model.skm"
+    path.write_bytes(content)
+    with pytest.raises(ModelFormatError, match=message):
+        load_model(path)
+
+
+def test_other_zip_files(tmp_path):
+    path = tmp_path / "other.skm"
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr("format.json", json.dumps({"format": "something-else"}))
+    with pytest.raises(ModelFormatError, match="format 'something-else'"):
+        load_model(path)
+    with pytest.raises(FileNotFoundError, match="No model file"):
+        load_model(tmp_path / "missing.skm")
+
+
+def test_code_in_the_network_is_never_executed(table_model, tmp_path):
+    """A Keras Lambda layer is code; safe_mode refuses it even with valid checksums."""
+    import keras
+
+    path = save_model(table_model[0], tmp_path / "m.skm")
+    marker = tmp_path / "executed"
+    inputs = keras.Input(shape=(4,))
+    # Built with eval so that the path is a literal in the lambda's code, not a closure.
+    touch_then_identity = eval(f"lambda x: (__import__('pathlib').Path({str(marker)!r}).touch(), x)[1]")
+    outputs = keras.layers.Lambda(touch_then_identity)(inputs)
+    malicious = tmp_path / "network.keras"
+    keras.Model(inputs, outputs).save(malicious)
+    network = malicious.read_bytes()
+    marker.unlink(missing_ok=True)
+    with zipfile.ZipFile(path) as archive:
+        header = json.loads(archive.read("format.json"))
+    header["sha256"]["network.keras"] = hashlib.sha256(network).hexdigest()
+    forged = _rewrite(
+        path, tmp_path / "forged.skm", network_keras=network, format_json=json.dumps(header).encode()
+    )
+    with pytest.raises(ModelFormatError, match="cannot be loaded safely"):
+        load_model(forged)
+    assert not marker.exists()
+
+
+def test_unsupported_estimators_and_parameters(tmp_path, table_model):
+    from conftest import make_speech_music_blobs
+
+    X, y = make_speech_music_blobs()
+    with pytest.raises(ValueError, match="Use joblib.dump"):
+        save_model(make_pipeline(StandardScaler(), LogisticRegression()).fit(X, y), tmp_path / "m.skm")
+    import keras
+
+    clf = SpeechMusicClassifier(epochs=1, callbacks=[keras.callbacks.History()]).fit(X, y)
+    with pytest.raises(ValueError, match=r"callbacks=.* Python object .*set_params\(callbacks=None\)"):
+        save_model(clf, tmp_path / "m.skm")
+    assert not (tmp_path / "m.skm").exists()
+
+
+def test_interrupted_save_keeps_the_previous_file(table_model, tmp_path, monkeypatch):
+    import os
+
+    path = save_model(table_model[0], tmp_path / "m.skm")
+    before = path.read_bytes()
+
+    def interrupted_fsync(fd):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(os, "fsync", interrupted_fsync)
+    with pytest.raises(KeyboardInterrupt):
+        save_model(table_model[0], path)
+    assert path.read_bytes() == before
+    assert [p.name for p in tmp_path.iterdir()] == ["m.skm"]  # no partial file left
+
+
+def test_killed_save_keeps_the_previous_file(table_model, tmp_path):
+    """SIGKILL a process that saves in a loop, at different moments: the file always loads."""
+    import time
+
+    path = save_model(table_model[0], tmp_path / "m.skm")
+    script = textwrap.dedent(
+        f"""
+        import sys
+        from sklearn_speechmusic import load_model, save_model
+        model = load_model({str(path)!r})
+        print("ready", flush=True)
+        while True:
+            save_model(model, {str(path)!r})
+        """
+    )
+    for delay in (0.05, 0.13, 0.29, 0.41):
+        process = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True)
+        assert process.stdout.readline().strip() == "ready"
+        time.sleep(delay)
+        process.kill()
+        process.wait()
+        assert isinstance(load_model(path), type(table_model[0]))
