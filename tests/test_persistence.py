@@ -86,6 +86,11 @@ def test_pipeline_round_trip_in_a_fresh_process(audio_model, table_model, tmp_pa
     assert "identical" in result.stdout
 
 
+def _member_json(path, member):
+    with zipfile.ZipFile(path) as archive:
+        return json.loads(archive.read(member))
+
+
 def _rewrite(path, out, **replace):
     """Copy a model archive, replacing members (bytes) by name."""
     with zipfile.ZipFile(path) as source, zipfile.ZipFile(out, "w") as target:
@@ -106,8 +111,7 @@ def test_tampered_network_is_detected(table_model, tmp_path):
 
 def test_tampered_parameters_are_detected(table_model, tmp_path):
     path = save_model(table_model[0], tmp_path / "m.skm")
-    with zipfile.ZipFile(path) as archive:
-        steps = json.loads(archive.read("estimator.json"))
+    steps = _member_json(path, "estimator.json")
     steps["steps"][-1]["params"]["epochs"] = 1000
     tampered = _rewrite(path, tmp_path / "t.skm", estimator_json=json.dumps(steps).encode())
     with pytest.raises(ModelFormatError, match="checksum of estimator.json"):
@@ -124,8 +128,7 @@ def test_truncated_file(table_model, tmp_path):
 
 def test_wrong_format_version(table_model, tmp_path):
     path = save_model(table_model[0], tmp_path / "m.skm")
-    with zipfile.ZipFile(path) as archive:
-        header = json.loads(archive.read("format.json"))
+    header = _member_json(path, "format.json")
     header["format_version"] = 99
     newer = _rewrite(path, tmp_path / "newer.skm", format_json=json.dumps(header).encode())
     with pytest.raises(ModelFormatError, match="format version 99; this sklearn-speechmusic reads version 1"):
@@ -170,8 +173,7 @@ def test_code_in_the_network_is_never_executed(table_model, tmp_path):
     keras.Model(inputs, outputs).save(malicious)
     network = malicious.read_bytes()
     marker.unlink(missing_ok=True)
-    with zipfile.ZipFile(path) as archive:
-        header = json.loads(archive.read("format.json"))
+    header = _member_json(path, "format.json")
     header["sha256"]["network.keras"] = hashlib.sha256(network).hexdigest()
     forged = _rewrite(
         path, tmp_path / "forged.skm", network_keras=network, format_json=json.dumps(header).encode()
