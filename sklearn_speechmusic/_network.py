@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -27,6 +27,7 @@ def build_dense_network(
     activation: str,
     learning_rate: float,
     seed: int,
+    steps_per_execution: int = 1,
 ) -> keras.Model:
     """Build and compile the demo's dense softmax classifier.
 
@@ -48,6 +49,9 @@ def build_dense_network(
         Adam's learning rate.
     seed : int
         Seed for all weight initializers.
+    steps_per_execution : int, default=1
+        Training batches run per call into TensorFlow; more cuts Python
+        overhead per step, batch-level callbacks then fire once per group.
 
     Returns
     -------
@@ -91,5 +95,80 @@ def build_dense_network(
         optimizer=keras.optimizers.Adam(learning_rate=learning_rate),
         loss="sparse_categorical_crossentropy",
         metrics=["accuracy"],
+        steps_per_execution=steps_per_execution,
     )
     return model
+
+
+# NumPy versions of the hidden-layer activations, matching keras.activations.
+_SELU_ALPHA = 1.6732632423543772
+_SELU_SCALE = 1.0507009873554805
+
+
+def _sigmoid(x):
+    return 1 / (1 + np.exp(-x))
+
+
+def _elu(x):
+    return np.where(x > 0, x, np.expm1(np.minimum(x, 0)))
+
+
+def _gelu(x):
+    from scipy.special import erf
+
+    return 0.5 * x * (1 + erf(x / np.sqrt(np.float32(2))))
+
+
+NUMPY_ACTIVATIONS: dict[str, Callable[[np.ndarray], np.ndarray]] = {
+    "relu": lambda x: np.maximum(x, 0),
+    "tanh": np.tanh,
+    "sigmoid": _sigmoid,
+    "elu": _elu,
+    "selu": lambda x: _SELU_SCALE * np.where(x > 0, x, _SELU_ALPHA * np.expm1(np.minimum(x, 0))),
+    "gelu": _gelu,
+    "silu": lambda x: x * _sigmoid(x),
+    "swish": lambda x: x * _sigmoid(x),
+    "softplus": lambda x: np.logaddexp(np.float32(0), x),
+    "linear": lambda x: x,
+}
+
+
+def dense_forward(weights: Sequence[np.ndarray], activation: str, X: np.ndarray) -> np.ndarray:
+    """Class probabilities of the dense network, computed in NumPy.
+
+    Calling the Keras model costs milliseconds per call whatever the batch size
+    (``model.predict`` tens of milliseconds); the same arithmetic in NumPy costs
+    tens of microseconds for one row. Results equal Keras' to float32 rounding.
+
+    Parameters
+    ----------
+    weights : sequence of ndarray
+        ``model.get_weights()`` of a network built by :func:`build_dense_network`:
+        kernel, bias for each hidden layer, then the output layer's.
+    activation : str
+        Hidden-layer activation name.
+    X : ndarray of shape (n_samples, n_features), dtype float32
+        Input rows.
+
+    Returns
+    -------
+    proba : ndarray of shape (n_samples, n_classes), dtype float32
+        Softmax outputs.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_speechmusic._network import build_dense_network, dense_forward
+    >>> model = build_dense_network(n_features=3, n_classes=2, hidden_layer_sizes=(4,),
+    ...     activation="tanh", learning_rate=1e-3, seed=0)
+    >>> X = np.ones((2, 3), dtype=np.float32)
+    >>> bool(np.allclose(dense_forward(model.get_weights(), "tanh", X), model(X).numpy(), atol=1e-6))
+    True
+    """
+    hidden = X
+    apply = NUMPY_ACTIVATIONS[activation]
+    for kernel, bias in zip(weights[:-2:2], weights[1:-2:2], strict=True):
+        hidden = apply(hidden @ kernel + bias)
+    logits = hidden @ weights[-2] + weights[-1]
+    exponentials = np.exp(logits - logits.max(axis=1, keepdims=True))
+    return exponentials / exponentials.sum(axis=1, keepdims=True)

@@ -332,3 +332,33 @@ def test_invalid_parameters(blobs, params, message):
     X, y = blobs
     with pytest.raises(ValueError, match=message):
         SpeechMusicClassifier(**params).fit(X, y)
+
+
+@pytest.mark.parametrize(
+    "activation", sorted(SpeechMusicClassifier._parameter_constraints["activation"][0].options)
+)
+def test_fast_numpy_predictions_equal_keras_model_predict(blobs, activation):
+    X, y = blobs
+    clf = SpeechMusicClassifier(hidden_layer_sizes=(16, 8), activation=activation, epochs=2, random_state=0)
+    clf.fit(X, y)
+    expected = clf.model_.predict(X.to_numpy(np.float32), verbose=0)
+    np.testing.assert_allclose(clf.predict_proba(X), expected, rtol=1e-5, atol=1e-6)
+
+
+def test_fast_path_follows_changes_to_the_network(blobs, fast_params, tmp_path):
+    X, y = blobs
+    clf = SpeechMusicClassifier(**fast_params).fit(X, y)
+    before = clf.predict_proba(X)
+    clf.partial_fit(X, y)  # more training steps: the cached weights must be re-read
+    after = clf.predict_proba(X)
+    assert not np.array_equal(before, after)
+    np.testing.assert_allclose(after, clf.model_.predict(X.to_numpy(np.float32), verbose=0), atol=1e-6)
+    # Refitting builds a new network: never the previous fit's cached weights.
+    refit = clf.set_params(random_state=1).fit(X, y).predict_proba(X)
+    np.testing.assert_allclose(refit, clf.model_.predict(X.to_numpy(np.float32), verbose=0), atol=1e-6)
+    # load_weights replaces the weights in place.
+    clf.model_.save_weights(tmp_path / "w.weights.h5")
+    other = SpeechMusicClassifier(**fast_params).fit(X, y)
+    other.predict_proba(X)
+    other.load_weights(tmp_path / "w.weights.h5")
+    np.testing.assert_allclose(other.predict_proba(X), refit, atol=1e-6)
