@@ -144,9 +144,7 @@ def main() -> int:
     search.fit(X, labels)
     gc.collect()
     growth = rss_mb() - start
-    print(
-        f"  RSS before {start:.0f} MB, after {start + growth:.0f} MB: growth {growth:.0f} MB (target: 100)"
-    )
+    print(f"  RSS before {start:.0f} MB, after {start + growth:.0f} MB: growth {growth:.0f} MB (target: 100)")
     return 0
 
 
