@@ -9,7 +9,7 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING, Any
 
-from ._datasets import load_demo
+from ._datasets import load_demo, load_training_data
 from ._feature_table import MissingValuesWarning, load_feature_table
 
 if TYPE_CHECKING:  # pragma: no cover - typing only
@@ -23,6 +23,9 @@ if TYPE_CHECKING:  # pragma: no cover - typing only
     )
     from ._history_display import TrainingHistoryDisplay, plot_training_history
     from ._persistence import ModelFormatError, load_model, save_model
+    from ._pretrained import load_pretrained, make_default_pipeline
+    from ._segmentation_display import SegmentationDisplay
+    from ._segmenter import SpeechMusicSegmenter
 
 __version__ = "0.1.0"
 
@@ -33,11 +36,15 @@ _LAZY_ATTRIBUTES = {
     "InvalidAudioError": "._audio_io",
     "ModelFormatError": "._persistence",
     "load_model": "._persistence",
+    "load_pretrained": "._pretrained",
+    "make_default_pipeline": "._pretrained",
     "save_model": "._persistence",
     "SkippedAudioWarning": "._feature_extractor",
     "extract_feature_table": "._feature_extractor",
     "extract_feature_table_from_folder": "._feature_extractor",
     "SpeechMusicClassifier": "._classifier",
+    "SpeechMusicSegmenter": "._segmenter",
+    "SegmentationDisplay": "._segmentation_display",
     "TrainingHistoryDisplay": "._history_display",
     "plot_training_history": "._history_display",
 }
@@ -47,14 +54,19 @@ __all__ = [
     "InvalidAudioError",
     "MissingValuesWarning",
     "ModelFormatError",
+    "SegmentationDisplay",
     "SkippedAudioWarning",
     "SpeechMusicClassifier",
+    "SpeechMusicSegmenter",
     "TrainingHistoryDisplay",
     "extract_feature_table",
     "extract_feature_table_from_folder",
     "load_demo",
     "load_feature_table",
     "load_model",
+    "load_pretrained",
+    "load_training_data",
+    "make_default_pipeline",
     "plot_training_history",
     "save_model",
     "__version__",

@@ -33,6 +33,8 @@ FEATURE_DESCRIPTIONS: dict[str, str] = {
     "spectral_flatness_std": "spread of the flatness: speech alternates voiced and noisy segments",
     "spectral_flux_mean": "mean frame-to-frame change of the normalised mel spectrum: speech changes fast",
     "spectral_flux_var": "variance of the spectral flux: speech changes in bursts, music more evenly",
+    "tonal_persistence": "share of spectral peaks still there (±1 bin) one frame later: held notes persist",
+    "tonal_persistence_long": "share of spectral peaks lasting 6 frames: notes hold, speech's pitch glides",
 }
 _MFCC_DESCRIPTIONS = {
     "mean": "mean of MFCC {k}: average spectral envelope shape (timbre, formant region)",
@@ -44,6 +46,11 @@ _EPSILON = 1e-10  # floor for power and divisions: silence gives finite values
 _TOP_DB = 80.0
 _ROLLOFF_SHARE = 0.85
 _SYLLABIC_BAND_HZ = (2.0, 8.0)
+# Spectral peaks count when within this many dB of the frame's strongest bin, in
+# frames no more than this far below the clip's RMS (noise in pauses is ignored).
+_PEAK_RANGE_DB = 40.0
+_ACTIVE_FRAME_DB = -30.0
+_LONG_PEAK_FRAMES = 6
 
 
 @dataclass(frozen=True)
@@ -197,6 +204,7 @@ def clip_features(waveform: np.ndarray, settings: FrameSettings) -> np.ndarray:
     per_frame = np.column_stack([rms_db, zcr, centroid, rolloff, flatness, mfcc])
     means, stds = per_frame.mean(axis=0), per_frame.std(axis=0)
     syllabic_ratio, syllabic_depth = _syllabic_modulation(mel_power, settings.frame_rate)
+    persistence, long_persistence = _tonal_persistence(log_power, rms_db > _ACTIVE_FRAME_DB)
     summary = [
         means[0],
         stds[0],
@@ -207,6 +215,8 @@ def clip_features(waveform: np.ndarray, settings: FrameSettings) -> np.ndarray:
         *np.column_stack([means[1:5], stds[1:5]]).ravel(),  # zcr, centroid, rolloff, flatness
         flux.mean(),
         flux.var(),
+        persistence,
+        long_persistence,
     ]
     return np.concatenate([summary, means[5:], stds[5:], mfcc_delta_std])
 
@@ -259,6 +269,35 @@ def _syllabic_modulation(mel_power: np.ndarray, frame_rate: float) -> tuple[floa
     depth = band_energy / (n_frames**2 * np.maximum(weights, _EPSILON))
     weights = weights / weights.sum()
     return float(ratio @ weights), float(depth @ weights)
+
+
+def _tonal_persistence(log_power: np.ndarray, active: np.ndarray) -> tuple[float, float]:
+    """Share of spectral peaks that persist for 2 and for ``_LONG_PEAK_FRAMES`` frames.
+
+    A peak is a local maximum of a frame's power spectrum within
+    ``_PEAK_RANGE_DB`` of the frame's maximum; it persists while a peak stays
+    within one bin of it in each following frame. Instruments hold pitches, so
+    music's peaks form long horizontal ridges; speech's harmonics glide with the
+    intonation and break at every consonant.
+    """
+    inner = log_power[:, 1:-1]
+    floor = log_power.max(axis=1, keepdims=True) - np.float32(_PEAK_RANGE_DB * np.log(10) / 10)
+    peaks = (inner > log_power[:, :-2]) & (inner >= log_power[:, 2:]) & (inner > floor)
+    peaks &= active[:, None]
+    # A peak in the next frame one bin either side still counts as the same ridge.
+    widened = peaks.copy()
+    widened[:, 1:] |= peaks[:, :-1]
+    widened[:, :-1] |= peaks[:, 1:]
+    ridge = peaks
+    shares = []
+    for step in range(1, _LONG_PEAK_FRAMES):
+        if len(peaks) <= step:
+            shares.append(0.0)
+            continue
+        ridge = ridge[:-1] & widened[step:]
+        start_count = np.count_nonzero(peaks[: len(ridge)])
+        shares.append(np.count_nonzero(ridge) / start_count if start_count else 0.0)
+    return float(shares[0]), float(shares[-1])
 
 
 @lru_cache(maxsize=8)

@@ -1,4 +1,4 @@
-"""The ``speechmusic`` command line: demo, extract, train, predict, evaluate.
+"""The ``speechmusic`` command line: demo, extract, train, predict, segment, evaluate.
 
 Exit codes: 0 success, 1 data error (a one-line message says what to fix),
 2 usage error (argparse), 130 interrupted. ``--debug`` shows tracebacks.
@@ -15,6 +15,9 @@ from pathlib import Path
 EXIT_OK = 0
 EXIT_DATA_ERROR = 1
 EXIT_INTERRUPTED = 130
+#: Given instead of a model file, names the model shipped with the package.
+PRETRAINED_MODEL_NAME = "pretrained"
+_MODEL_HELP = "model file (.skm), or 'pretrained' for the model shipped with the package"
 
 
 class CommandError(Exception):
@@ -186,6 +189,60 @@ def _predict(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _segment(args: argparse.Namespace) -> int:
+    from ._segmenter import SpeechMusicSegmenter
+
+    audio = Path(args.audio)
+    if not audio.is_file():
+        raise CommandError(f"no such audio file: {audio}")
+    model = _load(args.model)
+    if not _has_extractor(model):
+        raise CommandError(
+            "this model was trained on a feature table; segmenting needs a model that takes audio "
+            "(the default 'pretrained', or one trained with an AudioFeatureExtractor first)."
+        )
+    segmenter = SpeechMusicSegmenter(
+        model,
+        window=args.window,
+        hop=args.hop,
+        smoothing=args.smoothing,
+        min_duration=args.min_duration,
+        progress=not args.no_progress,
+    )
+    windows = segmenter.window_probabilities(audio)
+    segments = segmenter.segments_from_windows(windows)
+    written = []
+    if args.audacity is not None:
+        labels = "".join(f"{s.start:.3f}\t{s.end:.3f}\t{s.label}\n" for s in segments.itertuples())
+        written.append(_write_text(args.audacity, labels))
+    if args.plot is not None:
+        written.append(_timeline_png(segments, windows, audio.name, args.plot))
+    if args.output is None:
+        segments.to_csv(sys.stdout, index=False)
+    else:
+        written.insert(0, _write_csv(segments, args.output))
+    if written:
+        print(
+            f"{len(segments)} segments in {windows.attrs['duration']:.1f} s of audio. Wrote:", file=sys.stderr
+        )
+        print(*(f"  {path}" for path in written), sep="\n", file=sys.stderr)
+    return EXIT_OK
+
+
+def _timeline_png(segments, windows, title: str, path) -> Path:
+    from matplotlib.figure import Figure
+
+    from ._segmentation_display import SegmentationDisplay
+
+    figure = Figure(figsize=(10, 3))
+    SegmentationDisplay.from_segments(
+        segments, times=windows["center"], level_db=windows["level_db"], ax=figure.add_subplot(), title=title
+    )
+    figure.tight_layout()
+    figure.savefig(path, dpi=150)
+    return Path(path)
+
+
 def _evaluate(args: argparse.Namespace) -> int:
     from ._feature_table import load_feature_table
 
@@ -225,6 +282,10 @@ def _confusion_matrix_png(model, X, y, path: Path) -> Path:
 def _load(path: str):
     from ._persistence import load_model
 
+    if path == PRETRAINED_MODEL_NAME and not os.path.exists(path):
+        from ._pretrained import load_pretrained
+
+        return load_pretrained()
     return load_model(path)
 
 
@@ -284,10 +345,14 @@ def _output_dir(folder) -> Path:
     return output
 
 
-def _write_csv(table, path, **kwargs) -> None:
+def _write_csv(table, path, **kwargs) -> Path:
+    return _write_text(path, table.to_csv(index=False, **kwargs))
+
+
+def _write_text(path, text: str) -> Path:
     from ._persistence import _write_atomically
 
-    _write_atomically(Path(path), table.to_csv(index=False, **kwargs).encode("utf-8"))
+    return _write_atomically(Path(path), text.encode("utf-8"))
 
 
 def _layer_sizes(text: str) -> tuple[int, ...]:
@@ -359,16 +424,39 @@ def _parser() -> argparse.ArgumentParser:
     train.set_defaults(run=_train)
 
     predict = commands.add_parser("predict", parents=[common], help="labels for audio files or a feature CSV")
-    predict.add_argument("model", help="model file (.skm)")
+    predict.add_argument("model", help=_MODEL_HELP)
     predict.add_argument("inputs", nargs="+", help="audio files, or one feature table (CSV)")
     predict.add_argument("--proba", action="store_true", help="add one probability column per class")
     predict.add_argument("-o", "--output", default=None, help="CSV to write (default: standard output)")
     predict.set_defaults(run=_predict)
 
+    segment = commands.add_parser(
+        "segment", parents=[common], help="speech/music timeline of a long recording"
+    )
+    segment.add_argument("audio", help="audio file (any length; read in blocks)")
+    segment.add_argument("--model", default=PRETRAINED_MODEL_NAME, help=_MODEL_HELP + " (default)")
+    segment.add_argument("-o", "--output", default=None, help="CSV of segments (default: standard output)")
+    segment.add_argument("--audacity", metavar="TXT", default=None, help="also write Audacity labels")
+    segment.add_argument("--plot", metavar="PNG", default=None, help="also draw the timeline")
+    segment.add_argument(
+        "--window", type=float, default=3.0, help="seconds per window (default: %(default)s)"
+    )
+    segment.add_argument(
+        "--hop", type=float, default=0.5, help="seconds between windows (default: %(default)s)"
+    )
+    segment.add_argument(
+        "--smoothing", choices=["viterbi", "median", "none"], default="viterbi", help="(default: %(default)s)"
+    )
+    segment.add_argument(
+        "--min-duration", type=float, default=1.0, help="shortest segment in seconds (default: %(default)s)"
+    )
+    segment.add_argument("--no-progress", action="store_true", help="no progress bar")
+    segment.set_defaults(run=_segment)
+
     evaluate = commands.add_parser(
         "evaluate", parents=[common], help="accuracy and confusion matrix on a table"
     )
-    evaluate.add_argument("model", help="model file (.skm)")
+    evaluate.add_argument("model", help=_MODEL_HELP)
     evaluate.add_argument("features", help="labelled feature table (CSV in the demo's format)")
     evaluate.set_defaults(run=_evaluate)
     return parser

@@ -86,7 +86,7 @@ class AudioFeatureExtractor(TransformerMixin, BaseEstimator):
     >>> extractor = AudioFeatureExtractor()
     >>> features = extractor.fit_transform([(tone, rate)])
     >>> features.shape
-    (1, 55)
+    (1, 57)
     >>> extractor.get_feature_names_out()[:3].tolist()
     ['rms_db_mean', 'rms_db_std', 'rms_cv']
     """
@@ -179,7 +179,7 @@ class AudioFeatureExtractor(TransformerMixin, BaseEstimator):
         >>> from sklearn_speechmusic import AudioFeatureExtractor
         >>> noise = np.random.RandomState(0).normal(size=22050)
         >>> AudioFeatureExtractor().transform([(noise, 22050)]).shape
-        (1, 55)
+        (1, 57)
         """
         self._validate_params()
         settings = self._check_settings()
@@ -235,7 +235,7 @@ class AudioFeatureExtractor(TransformerMixin, BaseEstimator):
         --------
         >>> from sklearn_speechmusic import AudioFeatureExtractor
         >>> len(AudioFeatureExtractor(n_mfcc=20).get_feature_names_out())
-        76
+        78
         """
         return np.asarray(feature_names(self.n_mfcc), dtype=object)
 

@@ -141,6 +141,137 @@ def load_model(path):
     >>> restored.classes_.tolist()
     ['a', 'b']
     """
+    name, steps, network_data = _read_verified(path)
+    network = _load_network(network_data, name)
+    built = [(step.get("name"), _rebuild_step(step, network, name)) for step in steps]
+    if _read_header(path).get("kind") == "classifier":
+        return built[-1][1]
+    from sklearn.pipeline import Pipeline
+
+    return Pipeline(built)
+
+
+class NumpyAudioModel:
+    """A saved audio pipeline's predictions in NumPy alone: no TensorFlow import.
+
+    What :class:`SpeechMusicSegmenter` uses for the packaged model, so that a
+    long recording is segmented in a few hundred megabytes less memory than
+    TensorFlow's runtime takes. Read with :func:`read_numpy_audio_model`.
+
+    Attributes
+    ----------
+    extractor : AudioFeatureExtractor
+        The pipeline's first step.
+    classes_ : ndarray
+        Class labels, in the order of :meth:`predict_proba`'s columns.
+    """
+
+    def __init__(self, extractor, mean, scale, weights, activation, classes):
+        self.extractor = extractor
+        self.mean = mean
+        self.scale = scale
+        self.weights = weights
+        self.activation = activation
+        self.classes_ = classes
+
+    def predict_proba(self, features: np.ndarray) -> np.ndarray:
+        """Class probabilities of feature rows (the extractor's output)."""
+        from ._network import dense_forward
+
+        X = ((np.asarray(features, dtype=np.float64) - self.mean) / self.scale).astype(np.float32)
+        probabilities = dense_forward(self.weights, self.activation, X).astype(np.float64)
+        return probabilities / probabilities.sum(axis=1, keepdims=True)
+
+
+def read_numpy_audio_model(path) -> NumpyAudioModel:
+    """Read a saved extractor → scaler → classifier pipeline for NumPy-only inference.
+
+    The same checks as :func:`load_model` (format, version, checksums), then the
+    network's weights are read from Keras' weight file with h5py instead of
+    building the Keras model.
+
+    Parameters
+    ----------
+    path : str or path-like
+        A file written by :func:`save_model` from such a pipeline.
+
+    Returns
+    -------
+    model : NumpyAudioModel
+        Its predictions equal the loaded pipeline's to float32 rounding.
+
+    Raises
+    ------
+    ModelFormatError
+        If the file is not such a pipeline, or is damaged.
+
+    Examples
+    --------
+    >>> from importlib import resources
+    >>> from sklearn_speechmusic._persistence import read_numpy_audio_model
+    >>> packaged = resources.files("sklearn_speechmusic") / "data" / "pretrained.skm"
+    >>> with resources.as_file(packaged) as path:
+    ...     model = read_numpy_audio_model(path)
+    >>> model.classes_.tolist()
+    ['Music', 'Speech']
+    """
+    import h5py
+
+    from ._feature_extractor import AudioFeatureExtractor
+
+    name, steps, network_data = _read_verified(path)
+    kinds = [step.get("kind") for step in steps]
+    if kinds != ["AudioFeatureExtractor", "StandardScaler", "SpeechMusicClassifier"]:
+        raise ModelFormatError(
+            f"{name}: expected a pipeline AudioFeatureExtractor → StandardScaler → SpeechMusicClassifier, "
+            f"got steps {kinds}."
+        )
+    extractor = _rebuild_step(steps[0], None, name)
+    scaler_state, classifier = steps[1].get("state") or {}, steps[2]
+    state = classifier.get("state") or {}
+    try:
+        mean = np.asarray(scaler_state["mean_"], dtype=np.float64)
+        scale = np.asarray(scaler_state["scale_"], dtype=np.float64)
+        classes = np.asarray(state["classes"], dtype=np.dtype(state["classes_dtype"]))
+        activation = str(classifier["params"]["activation"])
+        with zipfile.ZipFile(io.BytesIO(network_data)) as network:
+            weights_file = io.BytesIO(network.read("model.weights.h5"))
+        with h5py.File(weights_file, "r") as stored:
+            # Keras files the layers' variables under "dense", "dense_1", ... in
+            # the model's layer order, whatever the layers are called.
+            dense = [key for key in stored["layers"] if key == "dense" or key.startswith("dense_")]
+            dense.sort(key=lambda key: 0 if key == "dense" else int(key.rsplit("_", 1)[1]))
+            weights = [
+                np.asarray(stored[f"layers/{layer}/vars/{index}"], dtype=np.float32)
+                for layer in dense
+                for index in ("0", "1")
+            ]
+    except (KeyError, TypeError, ValueError, OSError, zipfile.BadZipFile) as error:
+        raise ModelFormatError(
+            f"{name}: the pipeline's statistics or weights cannot be read ({error})."
+        ) from None
+    shapes_chain = all(
+        kernel.shape[0] == previous
+        for kernel, previous in zip(weights[2::2], [w.shape[1] for w in weights[0:-2:2]], strict=True)
+    )
+    if (
+        not weights
+        or weights[0].shape[0] != mean.size
+        or weights[-1].shape[0] != classes.size
+        or not shapes_chain
+    ):
+        raise ModelFormatError(f"{name}: the network's layer shapes do not fit its scaler and classes.")
+    assert isinstance(extractor, AudioFeatureExtractor)
+    return NumpyAudioModel(extractor, mean, scale, weights, activation, classes)
+
+
+def _read_header(path) -> dict:
+    with zipfile.ZipFile(path) as zipped:
+        return _read_json(zipped, _FORMAT_MEMBER, Path(path).name)
+
+
+def _read_verified(path) -> tuple[str, list, bytes]:
+    """The file's name, its steps and the network's bytes, after every check."""
     path = Path(path)
     if not path.is_file():
         raise FileNotFoundError(f"No model file at {os.fspath(path)!r}.")
@@ -164,13 +295,7 @@ def load_model(path):
     steps = _json_loads(members[_ESTIMATOR_MEMBER], _ESTIMATOR_MEMBER, name).get("steps")
     if not isinstance(steps, list) or not steps:
         raise ModelFormatError(f"{name}: {_ESTIMATOR_MEMBER} lists no steps.")
-    network = _load_network(members[_NETWORK_MEMBER], name)
-    built = [(step.get("name"), _rebuild_step(step, network, name)) for step in steps]
-    if header.get("kind") == "classifier":
-        return built[-1][1]
-    from sklearn.pipeline import Pipeline
-
-    return Pipeline(built)
+    return name, steps, members[_NETWORK_MEMBER]
 
 
 # ------------------------------------------------------------------ writing
@@ -321,13 +446,18 @@ def _load_network(data: bytes, name: str):
 def _rebuild_step(step: dict, network, name: str):
     from sklearn.preprocessing import StandardScaler
 
-    from ._classifier import SpeechMusicClassifier
     from ._feature_extractor import AudioFeatureExtractor
 
-    kinds = {cls.__name__: cls for cls in (AudioFeatureExtractor, StandardScaler, SpeechMusicClassifier)}
+    kinds: dict[str, Any] = {"AudioFeatureExtractor": AudioFeatureExtractor, "StandardScaler": StandardScaler}
     kind = step.get("kind")
+    if kind == "SpeechMusicClassifier":
+        # Imports Keras (and TensorFlow): only when a classifier is rebuilt.
+        from ._classifier import SpeechMusicClassifier
+
+        kinds[kind] = SpeechMusicClassifier
     if kind not in kinds:
-        raise ModelFormatError(f"{name}: unknown step kind {kind!r}; expected one of {sorted(kinds)}.")
+        expected = sorted([*kinds, "SpeechMusicClassifier"])
+        raise ModelFormatError(f"{name}: unknown step kind {kind!r}; expected one of {expected}.")
     params = dict(step.get("params") or {})
     if kind == "SpeechMusicClassifier" and isinstance(params.get("hidden_layer_sizes"), list):
         params["hidden_layer_sizes"] = tuple(params["hidden_layer_sizes"])

@@ -1,5 +1,6 @@
 """The speechmusic console script, run for real in subprocesses."""
 
+import io
 import os
 import subprocess
 import sys
@@ -146,6 +147,17 @@ def test_predict_from_audio_with_an_audio_model(tmp_path):
     assert result.returncode == 0, result.stderr
     lines = result.stdout.strip().splitlines()
     assert lines[0] == "Filename,Prediction" and len(lines) == 4
+
+
+def test_predict_with_the_pretrained_model(tmp_path):
+    paths = sorted(str(path) for path in AUDIO_DIR.glob("*/*.ogg"))
+    result = speechmusic("predict", "pretrained", *paths, cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    predictions = pd.read_csv(io.StringIO(result.stdout))
+    assert predictions["Prediction"].tolist() == [Path(path).parent.name for path in paths]
+    # A file called "pretrained" in the working folder is a model path, as given.
+    (tmp_path / "pretrained").write_text("not a model")
+    assert_one_line_error(speechmusic("predict", "pretrained", paths[0], cwd=tmp_path), 1, "pretrained")
 
 
 def test_extract_skips_bad_files_and_fails_only_when_nothing_is_readable(tmp_path):

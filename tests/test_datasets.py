@@ -5,12 +5,12 @@ from importlib import resources
 import numpy as np
 import pandas as pd
 
-from sklearn_speechmusic import AudioFeatureExtractor, load_demo, load_feature_table
+from sklearn_speechmusic import AudioFeatureExtractor, load_demo, load_feature_table, load_training_data
 
 
 def test_bunch_contents():
     demo = load_demo()
-    assert demo.data.shape == (598, 55)
+    assert demo.data.shape == (598, 57)
     assert demo.feature_names == AudioFeatureExtractor().get_feature_names_out().tolist()
     assert demo.data.columns.tolist() == demo.feature_names
     assert demo.target.value_counts().to_dict() == {"Speech": 300, "Music": 298}
@@ -26,7 +26,7 @@ def test_return_X_y_and_numpy():
     X, y = load_demo(return_X_y=True)
     assert isinstance(X, pd.DataFrame) and isinstance(y, pd.Series)
     X, y = load_demo(return_X_y=True, as_frame=False)
-    assert isinstance(X, np.ndarray) and X.shape == (598, 55) and y.shape == (598,)
+    assert isinstance(X, np.ndarray) and X.shape == (598, 57) and y.shape == (598,)
     assert load_demo(as_frame=False).frame is None
 
 
@@ -34,7 +34,7 @@ def test_bundled_table_is_in_the_demo_format():
     path = resources.files("sklearn_speechmusic") / "data" / "demo_features.csv"
     with resources.as_file(path) as csv:
         X, y = load_feature_table(csv)
-    assert X.shape == (598, 55) and set(y) == {"Speech", "Music"}
+    assert X.shape == (598, 57) and set(y) == {"Speech", "Music"}
 
 
 def test_features_match_the_extractor_on_a_bundled_clip():
@@ -46,3 +46,44 @@ def test_features_match_the_extractor_on_a_bundled_clip():
     np.testing.assert_allclose(
         row.to_numpy(), AudioFeatureExtractor().transform([clip])[0], rtol=1e-6, atol=1e-9
     )
+
+
+def test_training_data_bunch():
+    corpus = load_training_data()
+    original = corpus.sources["Augmentation"] == "none"
+    assert corpus.data.shape[1] == 57 and corpus.feature_names == demo_feature_names()
+    assert original.sum() * 2 == len(corpus.data)  # one augmented copy per clip
+    assert set(corpus.sources["Augmentation"]) == {"none", "telephone", "noise", "lowpass", "reverb"}
+    assert corpus.collections.nunique() >= 17 and corpus.groups.nunique() > 300
+    assert corpus.groups.index.equals(corpus.data.index)
+    counts = corpus.target[original].value_counts()
+    assert counts.min() / counts.max() > 0.8, "classes roughly balanced"
+    # Every row says where it comes from and under which licence.
+    assert corpus.sources[["Collection", "Group", "Package", "Licence"]].ne("").all().all()
+    assert np.isfinite(corpus.data.to_numpy()).all()
+    for package in ("fillets-ng-data-cs", "asterisk-core-sounds-en-wav", "supertux-data"):
+        assert package in corpus.DESCR
+
+
+def test_training_data_contains_the_demo_rows_and_no_reserved_package():
+    corpus = load_training_data(augmented=False)
+    demo = load_demo()
+    np.testing.assert_allclose(corpus.data.loc[demo.data.index].to_numpy(), demo.data.to_numpy(), rtol=1e-6)
+    packages = corpus.sources["Package"].str.split().str[0]
+    assert not set(packages) & {"fillets-ng-data", "fillets-ng-data-nl", "freedroidrpg-data"}
+    # An augmented copy stays in its original's group, so group splits keep them together.
+    full = load_training_data()
+    copies = full.sources[full.sources["Augmentation"] != "none"]
+    originals = copies.index.str.rsplit("+", n=1).str[0]
+    assert (full.groups.loc[originals].to_numpy() == copies["Group"].to_numpy()).all()
+
+
+def test_training_data_numpy_and_return_X_y():
+    X, y = load_training_data(return_X_y=True, as_frame=False, augmented=False)
+    assert isinstance(X, np.ndarray) and X.shape[0] == y.shape[0] == 4269
+    corpus = load_training_data(as_frame=False)
+    assert corpus.frame is None and isinstance(corpus.groups, np.ndarray)
+
+
+def demo_feature_names():
+    return AudioFeatureExtractor().get_feature_names_out().tolist()

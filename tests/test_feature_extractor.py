@@ -26,7 +26,7 @@ AUDIO_DIR = Path(__file__).parent / "data" / "audio"
 MANIFEST = pd.read_csv(AUDIO_DIR / "manifest.csv")
 PATHS = [str(AUDIO_DIR / path) for path in MANIFEST["path"]]
 LABELS = MANIFEST["label"].to_numpy()
-N_FEATURES = 16 + 3 * 13
+N_FEATURES = 18 + 3 * 13
 
 
 @pytest.fixture(scope="module")

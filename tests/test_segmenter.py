@@ -1,0 +1,230 @@
+"""SpeechMusicSegmenter, SegmentationDisplay and `speechmusic segment`."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import matplotlib
+import numpy as np
+import pandas as pd
+import pytest
+import soundfile
+from sklearn.base import clone
+
+from sklearn_speechmusic import (
+    InvalidAudioError,
+    SegmentationDisplay,
+    SpeechMusicSegmenter,
+    load_training_data,
+    make_default_pipeline,
+)
+
+matplotlib.use("Agg")
+
+DATA = Path(__file__).parent / "data"
+SPEECH = sorted((DATA / "audio" / "Speech").glob("*.ogg"))
+LONG_MUSIC = sorted((DATA / "long_audio").glob("*.ogg"))
+RATE = 22050
+
+
+@pytest.fixture(scope="module")
+def unseen_pipeline():
+    """The default pipeline trained without the Czech voice acting (the test speech)
+    and without CaveExpress (the test music is from a package not in the corpus)."""
+    corpus = load_training_data(as_frame=False)
+    keep = corpus.collections != "fillets-ng-cs-voices"
+    pipeline = make_default_pipeline(random_state=0)
+    pipeline[1:].fit(corpus.data[keep], corpus.target[keep])
+    return pipeline
+
+
+@pytest.fixture(scope="module")
+def broadcast(tmp_path_factory):
+    """Speech, music, speech, music: real clips back to back, with true boundaries."""
+    parts, truth, start = [], [], 0.0
+    for label, files in [
+        ("Speech", SPEECH[:3]),
+        ("Music", LONG_MUSIC[:1]),
+        ("Speech", SPEECH[3:]),
+        ("Music", LONG_MUSIC[1:]),
+    ]:
+        for path in files:
+            waveform, rate = soundfile.read(path, dtype="float32")
+            assert rate == RATE
+            parts.append(waveform)
+        end = sum(len(part) for part in parts) / RATE
+        truth.append((start, end, label))
+        start = end
+    path = tmp_path_factory.mktemp("broadcast") / "broadcast.flac"
+    soundfile.write(path, np.concatenate(parts), RATE)
+    return path, truth
+
+
+def frame_accuracy(segments, truth, step=0.01):
+    times = np.arange(0, truth[-1][1], step)
+    expected = np.empty(len(times), dtype=object)
+    for start, end, label in truth:
+        expected[(times >= start) & (times < end)] = label
+    found = np.empty(len(times), dtype=object)
+    for row in segments.itertuples():
+        found[(times >= row.start) & (times < row.end)] = row.label
+    return np.mean(found == expected)
+
+
+def test_timeline_of_unseen_recordings(unseen_pipeline, broadcast):
+    path, truth = broadcast
+    segments = SpeechMusicSegmenter(unseen_pipeline, min_duration=1.0).segment(path)
+    assert segments.columns.tolist() == ["start", "end", "label", "confidence"]
+    assert frame_accuracy(segments, truth) >= 0.95
+    found_boundaries = segments["start"].to_numpy()[1:]
+    for _, true_boundary, _ in truth[:-1]:
+        assert np.min(np.abs(found_boundaries - true_boundary)) <= 0.5, (true_boundary, segments)
+    assert ((segments["end"] - segments["start"]) >= 1.0).all()
+    # The timeline covers the recording without gaps or overlaps.
+    assert segments["start"].iloc[0] == 0 and segments["end"].iloc[-1] == pytest.approx(
+        truth[-1][1], abs=1e-3
+    )
+    assert np.array_equal(segments["start"].to_numpy()[1:], segments["end"].to_numpy()[:-1])
+    assert segments["confidence"].between(0, 1).all()
+
+
+def test_in_memory_audio_gives_the_same_timeline_as_the_file(unseen_pipeline, broadcast):
+    path, _ = broadcast
+    waveform, rate = soundfile.read(path, dtype="float32")
+    segmenter = SpeechMusicSegmenter(unseen_pipeline)
+    pd.testing.assert_frame_equal(segmenter.segment(path), segmenter.segment((waveform, rate)))
+
+
+def test_block_size_does_not_change_the_result(unseen_pipeline, broadcast):
+    """Streaming in blocks is exact: same windows whatever the block length."""
+    path, _ = broadcast
+    whole = SpeechMusicSegmenter(unseen_pipeline, block_seconds=1000).window_probabilities(path)
+    blocks = SpeechMusicSegmenter(unseen_pipeline, block_seconds=1.7).window_probabilities(path)
+    pd.testing.assert_frame_equal(whole, blocks)
+
+
+def test_resampled_stream_matches_in_memory(unseen_pipeline, broadcast, tmp_path):
+    path, _ = broadcast
+    waveform, _ = soundfile.read(path, dtype="float32")
+    soundfile.write(tmp_path / "44k.wav", np.repeat(waveform, 2), 44100)  # crude, but 44.1 kHz
+    segmenter = SpeechMusicSegmenter(unseen_pipeline, block_seconds=2.3)
+    streamed = segmenter.window_probabilities(tmp_path / "44k.wav")
+    in_memory = segmenter.window_probabilities((np.repeat(waveform, 2), 44100))
+    np.testing.assert_allclose(streamed["level_db"], in_memory["level_db"], atol=0.05)
+    assert (streamed["Music"].round() == in_memory["Music"].round()).mean() > 0.95
+
+
+@pytest.mark.parametrize("smoothing", ["viterbi", "median", "none"])
+def test_smoothing_options(unseen_pipeline, broadcast, smoothing):
+    path, truth = broadcast
+    segments = SpeechMusicSegmenter(unseen_pipeline, smoothing=smoothing).segment(path)
+    assert frame_accuracy(segments, truth) > 0.9
+
+
+def test_min_duration_is_respected(unseen_pipeline, broadcast):
+    path, _ = broadcast
+    for min_duration in (0.0, 2.0, 10.0):
+        segments = SpeechMusicSegmenter(unseen_pipeline, smoothing="none", min_duration=min_duration).segment(
+            path
+        )
+        assert ((segments["end"] - segments["start"]) >= min_duration).all() or len(segments) == 1
+        assert np.array_equal(segments["start"].to_numpy()[1:], segments["end"].to_numpy()[:-1])
+        assert (segments["label"].to_numpy()[1:] != segments["label"].to_numpy()[:-1]).all()
+
+
+def test_silence_short_and_tiny_recordings(unseen_pipeline, tmp_path):
+    segmenter = SpeechMusicSegmenter(unseen_pipeline)
+    silent = segmenter.segment((np.zeros(10 * RATE, dtype=np.float32), RATE))
+    assert silent[["start", "end", "label"]].values.tolist() == [[0.0, 10.0, "Silence"]]
+    # Shorter than one window, and 0.2 s: one segment over the whole clip.
+    waveform, _ = soundfile.read(SPEECH[0], dtype="float32")
+    short = segmenter.segment((waveform[: int(1.5 * RATE)], RATE))
+    assert short[["start", "end"]].values.tolist() == [[0.0, 1.5]] and short["label"].iloc[0] == "Speech"
+    soundfile.write(tmp_path / "tiny.wav", waveform[: int(0.2 * RATE)], RATE)
+    tiny = segmenter.segment(tmp_path / "tiny.wav")
+    assert tiny[["start", "end"]].values.tolist() == [[0.0, 0.2]]
+    # Shorter than one analysis frame: a clear error, not a crash.
+    soundfile.write(tmp_path / "click.wav", waveform[:100], RATE)
+    with pytest.raises(
+        InvalidAudioError, match="click.wav: 5 ms of audio is shorter than one analysis frame"
+    ):
+        segmenter.segment(tmp_path / "click.wav")
+
+
+def test_bad_files_and_bad_parameters(unseen_pipeline, tmp_path):
+    segmenter = SpeechMusicSegmenter(unseen_pipeline)
+    with pytest.raises(FileNotFoundError, match="missing.wav: no such audio file"):
+        segmenter.segment(tmp_path / "missing.wav")
+    (tmp_path / "text.wav").write_text("not audio")
+    with pytest.raises(InvalidAudioError, match="text.wav: cannot be decoded as audio"):
+        segmenter.segment(tmp_path / "text.wav")
+    (tmp_path / "empty.wav").write_bytes(b"")
+    with pytest.raises(InvalidAudioError, match="empty"):
+        segmenter.segment(tmp_path / "empty.wav")
+    with pytest.raises(ValueError, match="'hop' parameter"):
+        SpeechMusicSegmenter(unseen_pipeline, hop=0).segment(tmp_path / "text.wav")
+    with pytest.raises(TypeError, match="first step is an AudioFeatureExtractor"):
+        SpeechMusicSegmenter(unseen_pipeline[1:]).segment(tmp_path / "text.wav")
+
+
+def test_segmenter_is_a_well_behaved_estimator(unseen_pipeline):
+    segmenter = SpeechMusicSegmenter(unseen_pipeline, hop=0.25)
+    copy = clone(segmenter)
+    assert copy.get_params()["hop"] == 0.25 and copy.pipeline is not unseen_pipeline
+    assert "hop=0.25" in repr(segmenter)
+
+
+def test_segmentation_display(unseen_pipeline, broadcast, tmp_path):
+    path, _ = broadcast
+    display = SegmentationDisplay.from_estimator(SpeechMusicSegmenter(unseen_pipeline), path)
+    assert display.ax_.get_title() == "broadcast.flac"
+    assert len(display.bands_) == len(display.segments)
+    legend = [text.get_text() for text in display.ax_.get_legend().get_texts()]
+    assert {"Speech", "Music", "Level"} <= set(legend)
+    np.testing.assert_allclose(
+        display.line_.get_xdata(), SpeechMusicSegmenter(unseen_pipeline).window_probabilities(path)["center"]
+    )
+    display.figure_.savefig(tmp_path / "timeline.png")
+    assert (tmp_path / "timeline.png").stat().st_size > 10_000
+    matplotlib.pyplot.close("all")
+    with pytest.raises(ValueError, match="missing \\['label'\\]"):
+        SegmentationDisplay(pd.DataFrame({"start": [0], "end": [1]})).plot()
+
+
+def test_segment_command(broadcast, tmp_path):
+    path, truth = broadcast
+    command = [str(Path(sys.executable).parent / "speechmusic")]
+    if not Path(command[0]).exists():
+        command = [sys.executable, "-m", "sklearn_speechmusic"]
+    env = {**os.environ, "MPLBACKEND": "Agg"}
+    result = subprocess.run(
+        [
+            *command,
+            "segment",
+            str(path),
+            "-o",
+            str(tmp_path / "s.csv"),
+            "--audacity",
+            str(tmp_path / "s.txt"),
+            "--plot",
+            str(tmp_path / "s.png"),
+            "--no-progress",
+        ],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=600,
+    )
+    assert result.returncode == 0, result.stderr
+    segments = pd.read_csv(tmp_path / "s.csv")
+    assert segments.columns.tolist() == ["start", "end", "label", "confidence"]
+    assert set(segments["label"]) == {"Speech", "Music"}
+    labels = (tmp_path / "s.txt").read_text().splitlines()
+    assert len(labels) == len(segments) and labels[0].split("\t")[2] == segments["label"][0]
+    assert (tmp_path / "s.png").stat().st_size > 10_000
+    missing = subprocess.run(
+        [*command, "segment", str(tmp_path / "nope.wav")], capture_output=True, text=True, env=env
+    )
+    assert missing.returncode == 1 and "no such audio file" in missing.stderr
+    assert "Traceback" not in missing.stderr
