@@ -1,7 +1,7 @@
 """
-==========================================================
+===========================================================
 The demo end to end: feature table, network, curves, errors
-==========================================================
+===========================================================
 
 The original demo read a table of audio features (``Filename``, ``Label``, then
 numeric columns), trained a dense network with a 20 % validation hold-out,

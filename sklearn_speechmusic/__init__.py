@@ -10,6 +10,7 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 from ._datasets import load_demo, load_training_data
+from ._distributed import worker_environment
 from ._feature_table import MissingValuesWarning, load_feature_table
 
 if TYPE_CHECKING:  # pragma: no cover - typing only
@@ -69,6 +70,7 @@ __all__ = [
     "make_default_pipeline",
     "plot_training_history",
     "save_model",
+    "worker_environment",
     "__version__",
 ]
 

@@ -155,7 +155,7 @@ class SpeechMusicClassifier(ClassifierMixin, _BaseWrapper):  # type: ignore[misc
         Number of classes.
     n_features_in_ : int
         Number of features seen during fit.
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (n_features,)
         Names of the features seen during fit, when X has string column names.
     model_ : keras.Model
         The fitted Keras model.

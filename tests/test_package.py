@@ -49,6 +49,6 @@ def test_user_guide_documents_every_audio_feature():
 
     from sklearn_speechmusic._audio_features import FEATURE_DESCRIPTIONS
 
-    guide = (Path(__file__).parents[1] / "docs" / "index.md").read_text()
+    guide = (Path(__file__).parents[1] / "docs" / "user_guide.md").read_text()
     for name, description in FEATURE_DESCRIPTIONS.items():
         assert f"| `{name}` | {description} |" in guide, name
