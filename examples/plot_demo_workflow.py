@@ -74,7 +74,7 @@ fig.tight_layout()
 # %%
 # The demo's two PNG files, ``Train_Validation_Loss_<N>.png`` and
 # ``Train_Validation_Accuracy_<N>.png`` (N = number of data points):
-paths = plot_training_history(model, Path("figures"), n_samples=len(X))
+paths = plot_training_history(model, Path(tempfile.mkdtemp()) / "figures", n_samples=len(X))
 print("wrote", *paths)
 
 # %%
