@@ -19,7 +19,9 @@ How clips are cut, so that they look like what users classify: a speech file of
 at most ``MAX_SPEECH_SECONDS`` is one clip (shorter than ``MIN_SECONDS``: left
 out); a longer one gives consecutive 5-s clips; music gives 3-s windows spread
 evenly over each track. Each collection is capped (a seeded random sample), so
-no single recording chain dominates.
+no single recording chain dominates. Every clip is then also passed once
+through a simulated other recording chain (``_augment``: telephone band, noise,
+low-pass or room reverberation); the copy keeps its original's group.
 
 Never used here, because they are kept for independent evaluation: the Debian
 packages ``fillets-ng-data`` (music), ``fillets-ng-data-nl`` and

@@ -41,7 +41,6 @@ def load_demo(*, return_X_y=False, as_frame=True):
     ['Music', 'Speech']
     """
     import pandas as pd
-    from sklearn.utils import Bunch
 
     folder = resources.files("sklearn_speechmusic") / "data"
     with resources.as_file(folder / "demo_features.csv") as path:
@@ -49,23 +48,7 @@ def load_demo(*, return_X_y=False, as_frame=True):
     with resources.as_file(folder / "demo_sources.csv") as path:
         sources = pd.read_csv(path, index_col="Filename")
     groups = sources.loc[X.index, "Source"].rename("Source")
-    feature_names = X.columns.tolist()
-    filenames = X.index.tolist()
-    frame = pd.concat([y, X], axis=1).reset_index() if as_frame else None
-    if not as_frame:
-        X, y, groups = X.to_numpy(), y.to_numpy(), groups.to_numpy()
-    if return_X_y:
-        return X, y
-    return Bunch(
-        data=X,
-        target=y,
-        frame=frame,
-        feature_names=feature_names,
-        target_names=["Music", "Speech"],
-        filenames=filenames,
-        groups=groups,
-        DESCR=(folder / "DESCR.md").read_text(encoding="utf-8"),
-    )
+    return _bunch(X, y, {"groups": groups}, {}, as_frame, return_X_y, folder / "DESCR.md")
 
 
 def load_training_data(*, augmented=True, return_X_y=False, as_frame=True):
@@ -112,7 +95,6 @@ def load_training_data(*, augmented=True, return_X_y=False, as_frame=True):
     22
     """
     import pandas as pd
-    from sklearn.utils import Bunch
 
     folder = resources.files("sklearn_speechmusic") / "data"
     with resources.as_file(folder / "training_features.csv.gz") as path:
@@ -123,13 +105,26 @@ def load_training_data(*, augmented=True, return_X_y=False, as_frame=True):
         original = (sources.loc[X.index, "Augmentation"] == "none").to_numpy()
         X, y = X[original], y[original]
     sources = sources.loc[X.index]
-    groups, collections = sources["Group"], sources["Collection"]
+    per_row = {"groups": sources["Group"], "collections": sources["Collection"]}
+    extra = {"sources": sources.drop(columns="Label")}
+    return _bunch(X, y, per_row, extra, as_frame, return_X_y, folder / "TRAINING.md")
+
+
+def _bunch(X, y, per_row: dict, extra: dict, as_frame: bool, return_X_y: bool, descr):
+    """A scikit-learn-style dataset Bunch (or ``X, y``) from a loaded feature table.
+
+    ``per_row`` holds Series aligned with ``X`` (NumPy arrays when not
+    ``as_frame``); ``extra`` goes into the Bunch as it is.
+    """
+    import pandas as pd
+    from sklearn.utils import Bunch
+
     feature_names = X.columns.tolist()
     filenames = X.index.tolist()
     frame = pd.concat([y, X], axis=1).reset_index() if as_frame else None
     if not as_frame:
         X, y = X.to_numpy(), y.to_numpy()
-        groups, collections = groups.to_numpy(), collections.to_numpy()
+        per_row = {name: values.to_numpy() for name, values in per_row.items()}
     if return_X_y:
         return X, y
     return Bunch(
@@ -139,8 +134,7 @@ def load_training_data(*, augmented=True, return_X_y=False, as_frame=True):
         feature_names=feature_names,
         target_names=["Music", "Speech"],
         filenames=filenames,
-        groups=groups,
-        collections=collections,
-        sources=sources.drop(columns="Label"),
-        DESCR=(folder / "TRAINING.md").read_text(encoding="utf-8"),
+        **per_row,
+        **extra,
+        DESCR=descr.read_text(encoding="utf-8"),
     )
