@@ -25,6 +25,7 @@ from __future__ import annotations
 import math
 import os
 import sys
+import threading
 import weakref
 from numbers import Integral, Real
 from typing import Any
@@ -91,6 +92,12 @@ _CHECKPOINT_SUFFIXES = (".weights.h5", ".keras")
 _INFERENCE_WEIGHTS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 # Training batches per call into TensorFlow: fewer Python round trips per epoch.
 _STEPS_PER_EXECUTION = 16
+# Networks that train on behalf of fresh fits, one per architecture and thread.
+# TensorFlow keeps every traced training function alive for the life of the
+# process (~12 MB each, tensorflow#61791); a fit that reuses an already traced
+# trainer adds nothing, so a grid search grows memory per architecture, not per fit.
+_TRAINERS = threading.local()
+_MAX_TRAINERS_PER_THREAD = 4
 
 
 class SpeechMusicClassifier(ClassifierMixin, _BaseWrapper):  # type: ignore[misc, valid-type]
@@ -139,6 +146,10 @@ class SpeechMusicClassifier(ClassifierMixin, _BaseWrapper):  # type: ignore[misc
         Extra Keras callbacks passed to ``Model.fit``. Epoch-level hooks see
         ``val_loss``/``val_accuracy``; batch-level hooks fire once per group of
         16 batches (the network runs 16 steps per call into TensorFlow).
+        In ``fit``, their ``model`` is a pooled network of the same
+        architecture that trains on the estimator's behalf (its traced training
+        function is reused, so repeated fits do not grow memory); its weights
+        are copied into ``model_`` when training ends.
     random_state : int, RandomState instance or None, default=None
         Seeds the initial weights, the validation split and the batch order.
         An int gives reproducible fits. Nothing process-wide is seeded: other
@@ -528,6 +539,29 @@ class SpeechMusicClassifier(ClassifierMixin, _BaseWrapper):  # type: ignore[misc
             steps_per_execution=_STEPS_PER_EXECUTION,
         )
 
+    def _pooled_trainer(self, weighted: bool):
+        """A compiled network like ``model_`` whose training function may already be traced."""
+        key = (
+            self.n_features_in_,
+            self.n_classes_,
+            _check_hidden_layer_sizes(self.hidden_layer_sizes),
+            self.activation,
+            weighted,
+        )
+        pool = getattr(_TRAINERS, "pool", None)
+        if pool is None:
+            pool = _TRAINERS.pool = {}
+        # Out of the pool while it trains: a fit nested in a callback of this
+        # one gets a trainer of its own.
+        trainer = pool.pop(key, None)
+        if trainer is None:
+            trainer = self._build_keras_model()
+        trainer._speechmusic_pool_key = key
+        _copy_training_state(self.model_, trainer)
+        trainer.optimizer.learning_rate.assign(float(self.learning_rate))
+        trainer.stop_training = False
+        return trainer
+
     def _fit_keras_model(self, X, y, sample_weight, warm_start, epochs, initial_epoch, **kwargs):
         import tensorflow as tf
 
@@ -575,14 +609,24 @@ class SpeechMusicClassifier(ClassifierMixin, _BaseWrapper):  # type: ignore[misc
                 )
             )
 
-        keras_history = self.model_.fit(
-            dataset,
-            epochs=initial_epoch + epochs,
-            initial_epoch=initial_epoch,
-            callbacks=callbacks,
-            shuffle=False,  # the dataset above already reshuffles every epoch
-            verbose=int(self.verbose),
-        )
+        # A fresh fit trains a pooled network of the same architecture whose
+        # training function is already traced, starting from this model's
+        # initial weights and a reset optimizer: the same arithmetic, no new trace.
+        trainer = self.model_ if warm_start else self._pooled_trainer(sample_weight is not None)
+        try:
+            keras_history = trainer.fit(
+                dataset,
+                epochs=initial_epoch + epochs,
+                initial_epoch=initial_epoch,
+                callbacks=callbacks,
+                shuffle=False,  # the dataset above already reshuffles every epoch
+                verbose=int(self.verbose),
+            )
+            if trainer is not self.model_:
+                _copy_training_state(trainer, self.model_)
+        finally:
+            if trainer is not self.model_:
+                _return_trainer(trainer)
         new_history = {
             key: [float(value) for value in values] for key, values in keras_history.history.items()
         }
@@ -700,6 +744,28 @@ class _HoldoutMetrics(keras.callbacks.Callback):
         if logs is not None:
             logs["val_loss"] = float(np.sum(self.sample_weight * losses) / len(self.y))
             logs["val_accuracy"] = float(np.sum(self.sample_weight * correct) / np.sum(self.sample_weight))
+
+
+def _return_trainer(trainer) -> None:
+    """Put a pooled trainer back, most recently used last; drop the oldest beyond the cap."""
+    pool = _TRAINERS.pool
+    pool[trainer._speechmusic_pool_key] = trainer
+    while len(pool) > _MAX_TRAINERS_PER_THREAD:
+        pool.pop(next(iter(pool)))
+
+
+def _copy_training_state(source, target) -> None:
+    """Give ``target`` the weights and optimizer state (moments, step count) of ``source``.
+
+    Both are networks of one architecture with the same optimizer; an optimizer
+    that has not stepped yet is built first, so its variables exist to copy into.
+    """
+    target.set_weights(source.get_weights())
+    for model in (source, target):
+        if not model.optimizer.built:
+            model.optimizer.build(model.trainable_variables)
+    for mine, theirs in zip(target.optimizer.variables, source.optimizer.variables, strict=True):
+        mine.assign(theirs)
 
 
 def _is_keras_callback(obj) -> bool:

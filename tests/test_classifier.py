@@ -362,3 +362,46 @@ def test_fast_path_follows_changes_to_the_network(blobs, fast_params, tmp_path):
     other.predict_proba(X)
     other.load_weights(tmp_path / "w.weights.h5")
     np.testing.assert_allclose(other.predict_proba(X), refit, atol=1e-6)
+
+
+def _pool():
+    from sklearn_speechmusic._classifier import _TRAINERS
+
+    return getattr(_TRAINERS, "pool", {})
+
+
+def test_fits_reuse_one_traced_trainer_per_architecture(blobs, fast_params):
+    """Repeated fits must not trace new training functions (each leaks memory in TensorFlow)."""
+    X, y = blobs
+    _pool().clear()
+    first = SpeechMusicClassifier(**fast_params).fit(X, y)
+    (trainer,) = _pool().values()
+    traced = trainer.train_function
+    for learning_rate in (0.1, 0.001):
+        SpeechMusicClassifier(**{**fast_params, "learning_rate": learning_rate}).fit(X, y)
+    assert list(_pool().values()) == [trainer] and trainer.train_function is traced
+    # A trainer left in any state by other fits gives exactly a fresh network's result.
+    again = SpeechMusicClassifier(**fast_params).fit(X, y)
+    np.testing.assert_array_equal(again.predict_proba(X), first.predict_proba(X))
+    assert again.history_ == first.history_
+    assert again.model_ is not trainer and first.model_ is not again.model_
+    # The estimator's own network carries the optimizer state: partial_fit continues from it.
+    assert int(again.model_.optimizer.iterations.numpy()) == int(trainer.optimizer.iterations.numpy())
+
+
+def test_a_fit_inside_a_callback_gets_its_own_trainer(blobs, fast_params):
+    X, y = blobs
+    inner_results = []
+
+    class FitAnother(keras.callbacks.Callback):
+        def on_epoch_end(self, epoch, logs=None):
+            if epoch == 0:
+                inner = SpeechMusicClassifier(**fast_params).fit(X, y)
+                inner_results.append((self.model, inner.predict_proba(X)))
+
+    outer = SpeechMusicClassifier(**fast_params, callbacks=[FitAnother()]).fit(X, y)
+    reference = SpeechMusicClassifier(**fast_params).fit(X, y)
+    ((outer_trainer, inner_proba),) = inner_results
+    np.testing.assert_array_equal(inner_proba, reference.predict_proba(X))
+    np.testing.assert_array_equal(outer.predict_proba(X), reference.predict_proba(X))
+    assert len(_pool()) <= 4
