@@ -540,7 +540,8 @@ class SpeechMusicClassifier(ClassifierMixin, _BaseWrapper):  # type: ignore[misc
         )
 
     def _pooled_trainer(self, weighted: bool):
-        """A compiled network like ``model_`` whose training function may already be traced."""
+        """``(pool key, trainer)``: a compiled network like ``model_`` whose training
+        function may already be traced; give it back with :func:`_return_trainer`."""
         key = (
             self.n_features_in_,
             self.n_classes_,
@@ -556,11 +557,10 @@ class SpeechMusicClassifier(ClassifierMixin, _BaseWrapper):  # type: ignore[misc
         trainer = pool.pop(key, None)
         if trainer is None:
             trainer = self._build_keras_model()
-        trainer._speechmusic_pool_key = key
         _copy_training_state(self.model_, trainer)
         trainer.optimizer.learning_rate.assign(float(self.learning_rate))
         trainer.stop_training = False
-        return trainer
+        return key, trainer
 
     def _fit_keras_model(self, X, y, sample_weight, warm_start, epochs, initial_epoch, **kwargs):
         import tensorflow as tf
@@ -612,7 +612,7 @@ class SpeechMusicClassifier(ClassifierMixin, _BaseWrapper):  # type: ignore[misc
         # A fresh fit trains a pooled network of the same architecture whose
         # training function is already traced, starting from this model's
         # initial weights and a reset optimizer: the same arithmetic, no new trace.
-        trainer = self.model_ if warm_start else self._pooled_trainer(sample_weight is not None)
+        key, trainer = (None, self.model_) if warm_start else self._pooled_trainer(sample_weight is not None)
         try:
             keras_history = trainer.fit(
                 dataset,
@@ -622,11 +622,11 @@ class SpeechMusicClassifier(ClassifierMixin, _BaseWrapper):  # type: ignore[misc
                 shuffle=False,  # the dataset above already reshuffles every epoch
                 verbose=int(self.verbose),
             )
-            if trainer is not self.model_:
+            if key is not None:
                 _copy_training_state(trainer, self.model_)
         finally:
-            if trainer is not self.model_:
-                _return_trainer(trainer)
+            if key is not None:
+                _return_trainer(key, trainer)
         new_history = {
             key: [float(value) for value in values] for key, values in keras_history.history.items()
         }
@@ -746,10 +746,10 @@ class _HoldoutMetrics(keras.callbacks.Callback):
             logs["val_accuracy"] = float(np.sum(self.sample_weight * correct) / np.sum(self.sample_weight))
 
 
-def _return_trainer(trainer) -> None:
+def _return_trainer(key, trainer) -> None:
     """Put a pooled trainer back, most recently used last; drop the oldest beyond the cap."""
     pool = _TRAINERS.pool
-    pool[trainer._speechmusic_pool_key] = trainer
+    pool[key] = trainer
     while len(pool) > _MAX_TRAINERS_PER_THREAD:
         pool.pop(next(iter(pool)))
 

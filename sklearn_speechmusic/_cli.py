@@ -195,12 +195,14 @@ def _segment(args: argparse.Namespace) -> int:
     audio = Path(args.audio)
     if not audio.is_file():
         raise CommandError(f"no such audio file: {audio}")
-    model = _load(args.model)
-    if not _has_extractor(model):
-        raise CommandError(
-            "this model was trained on a feature table; segmenting needs a model that takes audio "
-            "(the default 'pretrained', or one trained with an AudioFeatureExtractor first)."
-        )
+    model = None  # the segmenter's own NumPy copy of the packaged model: no TensorFlow
+    if not (args.model == PRETRAINED_MODEL_NAME and not os.path.exists(args.model)):
+        model = _load(args.model)
+        if not _has_extractor(model):
+            raise CommandError(
+                "this model was trained on a feature table; segmenting needs a model that takes audio "
+                "(the default 'pretrained', or one trained with an AudioFeatureExtractor first)."
+            )
     segmenter = SpeechMusicSegmenter(
         model,
         window=args.window,

@@ -141,10 +141,10 @@ def load_model(path):
     >>> restored.classes_.tolist()
     ['a', 'b']
     """
-    name, steps, network_data = _read_verified(path)
+    name, header, steps, network_data = _read_verified(path)
     network = _load_network(network_data, name)
     built = [(step.get("name"), _rebuild_step(step, network, name)) for step in steps]
-    if _read_header(path).get("kind") == "classifier":
+    if header.get("kind") == "classifier":
         return built[-1][1]
     from sklearn.pipeline import Pipeline
 
@@ -219,7 +219,7 @@ def read_numpy_audio_model(path) -> NumpyAudioModel:
 
     from ._feature_extractor import AudioFeatureExtractor
 
-    name, steps, network_data = _read_verified(path)
+    name, _, steps, network_data = _read_verified(path)
     kinds = [step.get("kind") for step in steps]
     if kinds != ["AudioFeatureExtractor", "StandardScaler", "SpeechMusicClassifier"]:
         raise ModelFormatError(
@@ -265,13 +265,8 @@ def read_numpy_audio_model(path) -> NumpyAudioModel:
     return NumpyAudioModel(extractor, mean, scale, weights, activation, classes)
 
 
-def _read_header(path) -> dict:
-    with zipfile.ZipFile(path) as zipped:
-        return _read_json(zipped, _FORMAT_MEMBER, Path(path).name)
-
-
-def _read_verified(path) -> tuple[str, list, bytes]:
-    """The file's name, its steps and the network's bytes, after every check."""
+def _read_verified(path) -> tuple[str, dict, list, bytes]:
+    """The file's name, header, steps and the network's bytes, after every check."""
     path = Path(path)
     if not path.is_file():
         raise FileNotFoundError(f"No model file at {os.fspath(path)!r}.")
@@ -295,7 +290,7 @@ def _read_verified(path) -> tuple[str, list, bytes]:
     steps = _json_loads(members[_ESTIMATOR_MEMBER], _ESTIMATOR_MEMBER, name).get("steps")
     if not isinstance(steps, list) or not steps:
         raise ModelFormatError(f"{name}: {_ESTIMATOR_MEMBER} lists no steps.")
-    return name, steps, members[_NETWORK_MEMBER]
+    return name, header, steps, members[_NETWORK_MEMBER]
 
 
 # ------------------------------------------------------------------ writing

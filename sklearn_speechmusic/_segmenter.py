@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
+from functools import lru_cache
 from numbers import Real
 from typing import Any
 
@@ -12,7 +13,7 @@ from sklearn.base import BaseEstimator
 from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 
 from ._audio_features import FrameSettings, clip_features
-from ._audio_io import InvalidAudioError, describe_source, load_audio
+from ._audio_io import InvalidAudioError, _in_memory, describe_source, load_audio
 
 # Frames this far below the loudest one near a boundary count as a pause; each
 # regime of a boundary's change-point search needs this many audible frames.
@@ -283,14 +284,7 @@ class SpeechMusicSegmenter(BaseEstimator):
         """``(extractor, predict_proba of feature rows, classes)`` of the pipeline."""
         if self.pipeline is None:
             # The packaged model in NumPy: segmenting never imports TensorFlow.
-            from importlib import resources
-
-            from ._persistence import read_numpy_audio_model
-            from ._pretrained import PRETRAINED_MODEL_FILE
-
-            packaged = resources.files("sklearn_speechmusic") / "data" / PRETRAINED_MODEL_FILE
-            with resources.as_file(packaged) as path:
-                model = read_numpy_audio_model(path)
+            model = _packaged_numpy_model()
             return model.extractor, model.predict_proba, model.classes_
         from ._feature_extractor import AudioFeatureExtractor
 
@@ -368,6 +362,19 @@ class SpeechMusicSegmenter(BaseEstimator):
             lengths.append(window.size)
             levels.append(_level_db(window))
         return np.array(rows), np.array(starts), np.array(lengths), np.array(levels), end / rate
+
+
+@lru_cache(maxsize=1)
+def _packaged_numpy_model():
+    """The packaged pipeline for NumPy inference, read once per process (it never changes)."""
+    from importlib import resources
+
+    from ._persistence import read_numpy_audio_model
+    from ._pretrained import PRETRAINED_MODEL_FILE
+
+    packaged = resources.files("sklearn_speechmusic") / "data" / PRETRAINED_MODEL_FILE
+    with resources.as_file(packaged) as path:
+        return read_numpy_audio_model(path)
 
 
 def _resampled_blocks(
@@ -480,8 +487,10 @@ def _level_edge(audio, low: float, high: float, settings: FrameSettings, thresho
 def _read_region(audio, start: float, end: float, rate: int) -> np.ndarray:
     """Mono float32 samples of ``audio`` between ``start`` and ``end`` seconds, at ``rate``."""
     if isinstance(audio, tuple):
-        waveform = load_audio(audio, sample_rate=rate, min_samples=1)
-        return waveform[int(start * rate) : int(end * rate)]
+        # Cut at the source rate first: only the region is mixed and resampled.
+        waveform, source_rate = _in_memory(audio, describe_source(audio))
+        region = waveform[int(start * source_rate) : int(end * source_rate)]
+        return load_audio((region, source_rate), sample_rate=rate, min_samples=1)
     import soundfile
     import soxr
 
