@@ -484,7 +484,8 @@ def _check_files(*, inputs=(), outputs=(), output_dirs=(), against=()) -> None:
                 other.exists() and path.exists() and os.path.samefile(path, other)
             ):
                 raise CommandError(
-                    f"refusing to overwrite the input {other} with output; choose another output path."
+                    f"the output {path} is also an input ({other}); refusing to overwrite it. "
+                    "Choose another output path."
                 )
         if path.is_dir():
             raise CommandError(f"output {path} is a folder; give a file path.")
