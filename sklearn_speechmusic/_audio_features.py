@@ -1,19 +1,50 @@
-"""Physically meaningful speech/music descriptors of one mono clip, in NumPy.
+"""Physically meaningful speech/music descriptors of one mono recording, in NumPy.
 
-Every feature is computed on the clip scaled to unit RMS, so none depends on the
-recording level. Frames are ``frame_length`` samples long (periodic Hann window),
-``hop_length`` apart, without padding. The mel filterbank, decibel scaling and
-MFCCs follow librosa's defaults (Slaney mel scale, ``top_db=80``, orthonormal
-DCT-II), so ``mfcc_k_*`` match ``librosa.feature.mfcc(..., center=False)``.
+Every feature is computed on the recording scaled to unit RMS, so none depends on
+the recording level. Frames are ``frame_length`` samples long (periodic Hann
+window), ``hop_length`` apart, without padding. The mel filterbank, decibel
+scaling and MFCCs follow librosa's defaults (Slaney mel scale, ``top_db=80``,
+orthonormal DCT-II), so ``mfcc_k_*`` match ``librosa.feature.mfcc(..., center=False)``.
+
+A recording is analysed block by block (:class:`FeatureAccumulator`): per-frame
+values are kept (about 30 MB per hour of audio), samples are not. The summaries
+are exactly those of the whole recording, with one documented approximation:
+within each block the spectrum is computed on the block scaled to unit RMS, so
+the -100 dB floor of the spectral flatness and centroid is relative to the
+block's level instead of the recording's. This matters only for frequency bins
+more than 100 dB below the block's level; a recording that fits in one block
+(as every clip does) is unaffected.
+
+Energies are summed in float64 after scaling by the peak, so any finite input
+gives finite features. No step calls BLAS (see :mod:`._spectral`): the same
+input gives bit-identical features whatever the thread count or calling thread,
+on one machine. Another CPU may round float32 steps differently (~1e-6 relative,
+more for counts that sit on a threshold).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import lru_cache
 
 import numpy as np
 import scipy.fft
+
+from ._audio_io import InvalidAudioError, describe_source, resampled_blocks
+from ._spectral import (
+    EPSILON,
+    LONG_PEAK_FRAMES,
+    fft_frequencies,
+    hann_window,
+    log_energy,
+    log_sum_exp,
+    mel_power,
+    mfcc_and_flux,
+    persistence_shares,
+    ridge_counts,
+    rolloff_bins,
+    spectral_peaks,
+    syllabic_modulation,
+)
 
 #: One line per feature: what it measures and why it separates speech from music.
 FEATURE_DESCRIPTIONS: dict[str, str] = {
@@ -42,15 +73,14 @@ _MFCC_DESCRIPTIONS = {
     "delta_std": "spread of MFCC {k}'s frame-to-frame change: rate of articulation",
 }
 
-_EPSILON = 1e-10  # floor for power and divisions: silence gives finite values
 _TOP_DB = 80.0
 _ROLLOFF_SHARE = 0.85
-_SYLLABIC_BAND_HZ = (2.0, 8.0)
-# Spectral peaks count when within this many dB of the frame's strongest bin, in
-# frames no more than this far below the clip's RMS (noise in pauses is ignored).
-_PEAK_RANGE_DB = 40.0
+# Spectral peaks count in frames no more than this far below the recording's RMS
+# (noise in pauses is ignored).
 _ACTIVE_FRAME_DB = -30.0
-_LONG_PEAK_FRAMES = 6
+_RMS_FLOOR = 1e-5  # -100 dB re the recording's RMS
+# Frames analysed at once: bounds the spectra held in memory (~20 MB at 1024 samples).
+_FRAMES_PER_PASS = 1024
 
 
 @dataclass(frozen=True)
@@ -145,7 +175,7 @@ def clip_features(waveform: np.ndarray, settings: FrameSettings) -> np.ndarray:
     Parameters
     ----------
     waveform : ndarray of shape (n_samples,)
-        Mono signal at ``settings.sample_rate``, at least one frame long.
+        Finite mono signal at ``settings.sample_rate``, at least one frame long.
     settings : FrameSettings
         Framing and summary settings.
 
@@ -164,189 +194,191 @@ def clip_features(waveform: np.ndarray, settings: FrameSettings) -> np.ndarray:
     >>> round(features["spectral_centroid_mean"])
     440
     """
-    # float32 for the per-frame work (4x faster FFTs), float64 for running sums
-    # and the per-clip summaries.
-    signal = np.asarray(waveform, dtype=np.float32)
-    level = float(np.sqrt(np.dot(signal, signal) / signal.size))
-    # Scaling to unit RMS is folded into the window: one pass over the frames.
-    gain = 1.0 / level if level > 0 else 1.0
-    length, hop = settings.frame_length, settings.hop_length
-    frames = np.lib.stride_tricks.sliding_window_view(signal, length)[::hop]
-
-    frame_rms = gain * np.sqrt(np.einsum("ij,ij->i", frames, frames).astype(np.float64) / length)
-    rms_db = 20 * np.log10(np.maximum(frame_rms, 1e-5))
-    mean_rms = frame_rms.mean()
-    sign_frames = np.lib.stride_tricks.sliding_window_view(np.signbit(signal), length)[::hop]
-    zcr = np.count_nonzero(sign_frames[:, 1:] != sign_frames[:, :-1], axis=1) / length
-
-    spectrum = scipy.fft.rfft(frames * (_hann(length) * np.float32(gain)), axis=1)
-    power = spectrum.real**2 + spectrum.imag**2
-    magnitude = np.sqrt(power)
-    frequencies = _fft_frequencies(settings.sample_rate, length)
-    centroid = (magnitude @ frequencies) / np.maximum(magnitude.sum(axis=1), np.float32(_EPSILON))
-    rolloff = frequencies[_rolloff_bins(magnitude, _ROLLOFF_SHARE)]
-    log_power = np.log(np.maximum(power, np.float32(_EPSILON)))
-    flatness = np.exp(log_power.mean(axis=1)) / np.maximum(power.mean(axis=1), np.float32(_EPSILON))
-
-    mel_power = (power @ _mel_filterbank(settings.sample_rate, length, settings.n_mels)).astype(np.float64)
-    mel_db = 10 * np.log10(np.maximum(mel_power, _EPSILON))
-    mel_db = np.maximum(mel_db, mel_db.max() - _TOP_DB)
-    mfcc = scipy.fft.dct(mel_db, type=2, norm="ortho", axis=1)[:, : settings.n_mfcc]
-    # Flux on the mel bands, as librosa's onset strength: the perceptual change
-    # of the spectrum's shape, at a twelfth of the cost of using every FFT bin.
-    mel_amplitude = np.sqrt(mel_power)
-    mel_shape = mel_amplitude / np.maximum(mel_amplitude.sum(axis=1, keepdims=True), _EPSILON)
-    changes = np.diff(np.column_stack([mel_shape, mfcc]), axis=0) if len(frames) > 1 else np.zeros((1, 0))
-    flux = np.sum(changes[:, : settings.n_mels] ** 2, axis=1) if changes.size else np.zeros(1)
-    mfcc_delta_std = changes[:, settings.n_mels :].std(axis=0) if changes.size else np.zeros(settings.n_mfcc)
-
-    # One mean and one std over all per-frame series instead of a call per series.
-    per_frame = np.column_stack([rms_db, zcr, centroid, rolloff, flatness, mfcc])
-    means, stds = per_frame.mean(axis=0), per_frame.std(axis=0)
-    syllabic_ratio, syllabic_depth = _syllabic_modulation(mel_power, settings.frame_rate)
-    persistence, long_persistence = _tonal_persistence(log_power, rms_db > _ACTIVE_FRAME_DB)
-    summary = [
-        means[0],
-        stds[0],
-        frame_rms.std() / max(mean_rms, _EPSILON),
-        np.mean(frame_rms < 0.5 * mean_rms) if mean_rms > 0 else 0.0,
-        syllabic_ratio,
-        syllabic_depth,
-        *np.column_stack([means[1:5], stds[1:5]]).ravel(),  # zcr, centroid, rolloff, flatness
-        flux.mean(),
-        flux.var(),
-        persistence,
-        long_persistence,
-    ]
-    return np.concatenate([summary, means[5:], stds[5:], mfcc_delta_std])
+    accumulator = FeatureAccumulator(settings)
+    accumulator.add(waveform)
+    return accumulator.features()
 
 
-def _rolloff_bins(magnitude: np.ndarray, share: float, block: int = 16) -> np.ndarray:
-    """Per frame, the first bin where the cumulative magnitude reaches ``share`` of the total.
+def clip_features_of(clip, settings: FrameSettings) -> np.ndarray:
+    """Features of one clip (path or ``(waveform, rate)`` pair), read a block at a time.
 
-    The same bin as ``(np.cumsum(magnitude, axis=1) < share * total).sum(axis=1)``
-    (librosa's spectral roll-off, on magnitudes), found in two steps - which block
-    of ``block`` bins, then where inside it - so the running sum covers a few
-    columns instead of every bin. Silent frames give bin 0.
+    Parameters
+    ----------
+    clip : str, path-like or tuple
+        The clip.
+    settings : FrameSettings
+        Framing and summary settings.
+
+    Returns
+    -------
+    features : ndarray of shape (n_features,)
+        In the order of :func:`feature_names`.
     """
-    n_frames, n_bins = magnitude.shape
-    n_blocks = -(-n_bins // block)
-    padded = np.zeros((n_frames, n_blocks * block), dtype=magnitude.dtype)
-    padded[:, :n_bins] = magnitude
-    blocks = padded.reshape(n_frames, n_blocks, block)
-    block_cumulative = np.cumsum(blocks.sum(axis=2), axis=1)
-    threshold = np.float32(share) * block_cumulative[:, -1]
-    crossing_block = np.minimum((block_cumulative < threshold[:, None]).sum(axis=1), n_blocks - 1)
-    frames = np.arange(n_frames)
-    before = np.where(crossing_block > 0, block_cumulative[frames, crossing_block - 1], 0)
-    inside = np.cumsum(blocks[frames, crossing_block], axis=1) + before[:, None]
-    within = (inside < threshold[:, None]).sum(axis=1)
-    bins = np.minimum(crossing_block * block + within, n_bins - 1)
-    return np.where(block_cumulative[:, -1] > 0, bins, 0)
+    accumulator = FeatureAccumulator(settings)
+    for block in resampled_blocks(clip, settings.sample_rate, min_samples=settings.frame_length):
+        accumulator.add(block)
+    if accumulator.n_frames == 0:
+        raise InvalidAudioError(
+            f"{describe_source(clip)}: {accumulator.n_samples} samples are fewer than one analysis "
+            f"frame ({settings.frame_length} samples); use longer clips or a smaller frame_length."
+        )
+    return accumulator.features()
 
 
-def _syllabic_modulation(mel_power: np.ndarray, frame_rate: float) -> tuple[float, float]:
-    """Energy of the mel-band envelopes' modulation in the syllabic 2-8 Hz band.
+class FeatureAccumulator:
+    """Features of a recording fed as consecutive blocks of samples.
 
-    Returns the share of all (non-DC) modulation energy that falls in the band,
-    and the band's energy relative to the squared mean envelope, both averaged
-    over bands weighted by band energy.
+    Memory holds one block and the per-frame values, never the whole signal.
+    Whole or in blocks, the features agree (see the module docstring).
+
+    Parameters
+    ----------
+    settings : FrameSettings
+        Framing and summary settings.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_speechmusic._audio_features import FeatureAccumulator, FrameSettings
+    >>> noise = np.random.RandomState(0).normal(size=16000).astype(np.float32)
+    >>> accumulator = FeatureAccumulator(FrameSettings(8000, 256, 128, 13, 20))
+    >>> for block in np.array_split(noise, 4):
+    ...     accumulator.add(block)
+    >>> accumulator.n_frames, accumulator.features().shape
+    (124, (57,))
     """
-    # (n_mels, n_frames) amplitude envelopes, rows contiguous for the FFT over time.
-    envelopes = np.ascontiguousarray(np.sqrt(mel_power).T, dtype=np.float32)
-    n_frames = envelopes.shape[1]
-    band_mean = envelopes.mean(axis=1, dtype=np.float64)
-    weights = band_mean**2
-    if n_frames < 4 or weights.sum() <= 0:
-        return 0.0, 0.0
-    spectrum = scipy.fft.rfft(envelopes - band_mean.astype(np.float32)[:, None], axis=1)
-    spectrum = (spectrum.real**2 + spectrum.imag**2).astype(np.float64)
-    modulation_hz = np.fft.rfftfreq(n_frames, 1 / frame_rate)
-    in_band = (modulation_hz >= _SYLLABIC_BAND_HZ[0]) & (modulation_hz <= _SYLLABIC_BAND_HZ[1])
-    band_energy = spectrum[:, in_band].sum(axis=1)
-    total_energy = spectrum[:, 1:].sum(axis=1)
-    ratio = band_energy / np.maximum(total_energy, _EPSILON)
-    depth = band_energy / (n_frames**2 * np.maximum(weights, _EPSILON))
-    weights = weights / weights.sum()
-    return float(ratio @ weights), float(depth @ weights)
+
+    def __init__(self, settings: FrameSettings):
+        self.settings = settings
+        self.n_samples = 0
+        self.n_frames = 0
+        self._pending = np.zeros(0, dtype=np.float32)  # samples of frames not yet complete
+        self._log_energies: list[float] = []  # natural log of each block's sum of squares
+        self._series: dict[str, list[np.ndarray]] = {name: [] for name in _SERIES}
+        self._peak_tail = np.zeros((0, settings.frame_length // 2 - 1), dtype=bool)
+
+    def add(self, samples: np.ndarray) -> None:
+        """Analyse the next block of samples (any length, float32 or float64, finite)."""
+        samples = np.asarray(samples)
+        if samples.dtype != np.float64:
+            samples = samples.astype(np.float32, copy=False)
+        if samples.ndim != 1:
+            raise ValueError(f"Expected a 1-D block of samples, got shape {samples.shape}.")
+        self._log_energies.append(log_energy(samples))
+        self.n_samples += samples.size
+        buffer = np.concatenate([self._pending, samples]) if self._pending.size else samples
+        length, hop = self.settings.frame_length, self.settings.hop_length
+        n_frames = (buffer.size - length) // hop + 1 if buffer.size >= length else 0
+        if n_frames:
+            # The block at unit RMS: float32 spectra of any finite input stay finite.
+            log_level = 0.5 * (log_energy(buffer) - np.log(buffer.size))
+            gain = float(np.exp(-log_level)) if np.isfinite(log_level) else 1.0
+            for first in range(0, n_frames, _FRAMES_PER_PASS):
+                count = min(_FRAMES_PER_PASS, n_frames - first)
+                segment = buffer[first * hop : (first + count - 1) * hop + length]
+                scaled = np.multiply(segment, gain, dtype=np.float64).astype(np.float32)
+                self._analyse(scaled, count, log_level)
+        self._pending = buffer[n_frames * hop :].copy()
+
+    def _analyse(self, signal: np.ndarray, count: int, log_level: float) -> None:
+        settings = self.settings
+        length, hop, rate = settings.frame_length, settings.hop_length, settings.sample_rate
+        frames = np.lib.stride_tricks.sliding_window_view(signal, length)[::hop][:count]
+        energy = np.einsum("ij,ij->i", frames, frames)
+        signs = np.lib.stride_tricks.sliding_window_view(np.signbit(signal), length)[::hop][:count]
+        spectrum = scipy.fft.rfft(frames * hann_window(length), axis=1)
+        power = spectrum.real**2 + spectrum.imag**2
+        magnitude = np.sqrt(power)
+        frequencies = fft_frequencies(rate, length)
+        log_power = np.log(np.maximum(power, np.float32(EPSILON)))
+        series = self._series
+        series["frame_rms"].append(np.sqrt(energy.astype(np.float64) / length))
+        series["log_level"].append(np.full(count, log_level))
+        series["zcr"].append(np.count_nonzero(signs[:, 1:] != signs[:, :-1], axis=1) / length)
+        series["spectral_centroid"].append(
+            np.einsum("ij,j->i", magnitude, frequencies)
+            / np.maximum(magnitude.sum(axis=1), np.float32(EPSILON))
+        )
+        series["spectral_rolloff"].append(frequencies[rolloff_bins(magnitude, _ROLLOFF_SHARE)])
+        series["spectral_flatness"].append(
+            np.exp(log_power.mean(axis=1)) / np.maximum(power.mean(axis=1), np.float32(EPSILON))
+        )
+        series["mel"].append(mel_power(power, rate, length, settings.n_mels))
+        # Ridges need the next frames' peaks: the last few frames wait for the next block.
+        peaks = np.concatenate([self._peak_tail, spectral_peaks(log_power)])
+        ready = max(0, len(peaks) - (LONG_PEAK_FRAMES - 1))
+        series["ridges"].append(ridge_counts(peaks, ready).astype(np.int32))
+        self._peak_tail = peaks[ready:]
+        self.n_frames += count
+
+    def features(self) -> np.ndarray:
+        """Features of everything added so far.
+
+        Returns
+        -------
+        features : ndarray of shape (n_features,), dtype float64
+            Finite values in the order of :func:`feature_names`.
+
+        Raises
+        ------
+        ValueError
+            If fewer samples than one frame were added.
+        """
+        settings = self.settings
+        if self.n_frames == 0:
+            raise ValueError(
+                f"{self.n_samples} samples are fewer than one analysis frame ({settings.frame_length})."
+            )
+        series = {name: np.concatenate(parts) for name, parts in self._series.items() if name != "mel"}
+        series["ridges"] = np.concatenate(
+            [series["ridges"], ridge_counts(self._peak_tail, len(self._peak_tail))]
+        )
+        # Each frame was analysed at its block's unit RMS; this brings it to the recording's.
+        log_energies = np.array(self._log_energies)
+        log_level = 0.5 * (log_sum_exp(log_energies) - np.log(self.n_samples))
+        frame_log_level = series.pop("log_level")
+        amplitude = np.zeros(self.n_frames)
+        if np.isfinite(log_level):
+            loud = np.isfinite(frame_log_level)
+            amplitude[loud] = np.exp(frame_log_level[loud] - log_level)
+        frame_rms = series.pop("frame_rms") * amplitude
+        rms_db = 20 * np.log10(np.maximum(frame_rms, _RMS_FLOOR))
+        mean_rms = frame_rms.mean()
+        values: dict[str, float] = {
+            "rms_db_mean": rms_db.mean(),
+            "rms_db_std": rms_db.std(),
+            "rms_cv": frame_rms.std() / max(mean_rms, EPSILON),
+            "low_energy_share": np.mean(frame_rms < 0.5 * mean_rms) if mean_rms > 0 else 0.0,
+        }
+        mel_chunks = self._series["mel"]
+        values["modulation_4hz_ratio"], values["modulation_4hz_depth"] = syllabic_modulation(
+            mel_chunks, amplitude, settings.frame_rate
+        )
+        for name in ("zcr", "spectral_centroid", "spectral_rolloff", "spectral_flatness"):
+            per_frame = series[name].astype(np.float64)
+            values[f"{name}_mean"], values[f"{name}_std"] = per_frame.mean(), per_frame.std()
+        mfcc, flux = mfcc_and_flux(mel_chunks, amplitude**2, settings.n_mfcc, _TOP_DB)
+        values["spectral_flux_mean"], values["spectral_flux_var"] = flux.mean(), flux.var()
+        values["tonal_persistence"], values["tonal_persistence_long"] = persistence_shares(
+            series["ridges"], rms_db > _ACTIVE_FRAME_DB
+        )
+        deltas = np.diff(mfcc, axis=0) if len(mfcc) > 1 else np.zeros((1, settings.n_mfcc))
+        for k in range(settings.n_mfcc):
+            values[f"mfcc_{k}_mean"], values[f"mfcc_{k}_std"] = mfcc[:, k].mean(), mfcc[:, k].std()
+            values[f"mfcc_{k}_delta_std"] = deltas[:, k].std()
+        names = feature_names(settings.n_mfcc)
+        if set(values) != set(names):
+            raise RuntimeError(f"Features computed and named differ: {sorted(set(values) ^ set(names))}.")
+        return np.array([values[name] for name in names], dtype=np.float64)
 
 
-def _tonal_persistence(log_power: np.ndarray, active: np.ndarray) -> tuple[float, float]:
-    """Share of spectral peaks that persist for 2 and for ``_LONG_PEAK_FRAMES`` frames.
-
-    A peak is a local maximum of a frame's power spectrum within
-    ``_PEAK_RANGE_DB`` of the frame's maximum; it persists while a peak stays
-    within one bin of it in each following frame. Instruments hold pitches, so
-    music's peaks form long horizontal ridges; speech's harmonics glide with the
-    intonation and break at every consonant.
-    """
-    inner = log_power[:, 1:-1]
-    floor = log_power.max(axis=1, keepdims=True) - np.float32(_PEAK_RANGE_DB * np.log(10) / 10)
-    peaks = (inner > log_power[:, :-2]) & (inner >= log_power[:, 2:]) & (inner > floor)
-    peaks &= active[:, None]
-    # A peak in the next frame one bin either side still counts as the same ridge.
-    widened = peaks.copy()
-    widened[:, 1:] |= peaks[:, :-1]
-    widened[:, :-1] |= peaks[:, 1:]
-    ridge = peaks
-    shares = []
-    for step in range(1, _LONG_PEAK_FRAMES):
-        if len(peaks) <= step:
-            shares.append(0.0)
-            continue
-        ridge = ridge[:-1] & widened[step:]
-        start_count = np.count_nonzero(peaks[: len(ridge)])
-        shares.append(np.count_nonzero(ridge) / start_count if start_count else 0.0)
-    return float(shares[0]), float(shares[-1])
-
-
-@lru_cache(maxsize=8)
-def _hann(length: int) -> np.ndarray:
-    # Periodic Hann, as scipy.signal.get_window("hann", length) and librosa use.
-    return (0.5 - 0.5 * np.cos(2 * np.pi * np.arange(length) / length)).astype(np.float32)
-
-
-@lru_cache(maxsize=8)
-def _fft_frequencies(sample_rate: int, n_fft: int) -> np.ndarray:
-    return np.fft.rfftfreq(n_fft, 1 / sample_rate).astype(np.float32)
-
-
-@lru_cache(maxsize=8)
-def _mel_filterbank(sample_rate: int, n_fft: int, n_mels: int) -> np.ndarray:
-    """Slaney-normalised triangular mel filters, as ``librosa.filters.mel``, transposed.
-
-    Shape ``(n_fft // 2 + 1, n_mels)``, C-contiguous, so ``power @ filters`` is one
-    fast matrix product.
-    """
-    fft_hz = np.fft.rfftfreq(n_fft, 1 / sample_rate)
-    band_edges = _mel_to_hz(np.linspace(_hz_to_mel(0.0), _hz_to_mel(sample_rate / 2), n_mels + 2))
-    widths = np.diff(band_edges)
-    ramps = band_edges[:, None] - fft_hz[None, :]
-    lower = -ramps[:-2] / widths[:-1, None]
-    upper = ramps[2:] / widths[1:, None]
-    weights = np.maximum(0, np.minimum(lower, upper))
-    weights *= (2.0 / (band_edges[2:] - band_edges[:-2]))[:, None]
-    weights = np.ascontiguousarray(weights.T, dtype=np.float32)
-    weights.flags.writeable = False
-    return weights
-
-
-# Slaney's mel scale: linear below 1 kHz, logarithmic above.
-_MEL_LINEAR_HZ_PER_MEL = 200.0 / 3
-_MEL_BREAK_HZ = 1000.0
-_MEL_BREAK = _MEL_BREAK_HZ / _MEL_LINEAR_HZ_PER_MEL
-_MEL_LOG_STEP = np.log(6.4) / 27.0
-
-
-def _hz_to_mel(hz):
-    hz = np.asarray(hz, dtype=float)
-    linear = hz / _MEL_LINEAR_HZ_PER_MEL
-    logarithmic = _MEL_BREAK + np.log(np.maximum(hz, _MEL_BREAK_HZ) / _MEL_BREAK_HZ) / _MEL_LOG_STEP
-    return np.where(hz >= _MEL_BREAK_HZ, logarithmic, linear)
-
-
-def _mel_to_hz(mel):
-    mel = np.asarray(mel, dtype=float)
-    linear = mel * _MEL_LINEAR_HZ_PER_MEL
-    logarithmic = _MEL_BREAK_HZ * np.exp(_MEL_LOG_STEP * (np.maximum(mel, _MEL_BREAK) - _MEL_BREAK))
-    return np.where(mel >= _MEL_BREAK, logarithmic, linear)
+_SERIES = (
+    "frame_rms",
+    "log_level",
+    "zcr",
+    "spectral_centroid",
+    "spectral_rolloff",
+    "spectral_flatness",
+    "mel",
+    "ridges",
+)

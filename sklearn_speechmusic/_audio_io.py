@@ -1,12 +1,25 @@
-"""Decode audio files (or in-memory waveforms) into mono float32 at one sample rate."""
+"""Decode audio files (or in-memory waveforms) into mono float32 at one sample rate.
+
+Short files are decoded whole; longer ones are read in blocks
+(:func:`resampled_blocks`), so memory is bounded by the block, not the file.
+"""
 
 from __future__ import annotations
 
 import io
 import os
+from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
+
+#: Seconds of audio decoded at a time from a long file.
+BLOCK_SECONDS = 60.0
+# Float waveforms whose peak exceeds 2**64 are scaled down by a power of two
+# (exact, and no feature depends on the level) so float32 arithmetic cannot
+# overflow.
+_SAFE_PEAK_EXPONENT = 64
+_DECODE_ERRORS: tuple[type[BaseException], ...] = (RuntimeError, TypeError, ValueError)
 
 
 class InvalidAudioError(ValueError):
@@ -93,14 +106,12 @@ def load_audio(source: Any, *, sample_rate: int, min_samples: int) -> np.ndarray
 
     name = describe_source(source)
     if isinstance(source, tuple):
-        waveform, source_rate = _in_memory(source, name)
+        waveform, source_rate = validate_waveform(source, name)
     else:
         waveform, source_rate = _decode_file(os.fspath(source), name)
-    if waveform.shape[0] == 0:
-        raise InvalidAudioError(f"{name}: contains no audio samples (zero length).")
-    if not np.isfinite(waveform).all():
-        raise InvalidAudioError(f"{name}: contains NaN or infinite sample values.")
-    mono = waveform.mean(axis=1, dtype=np.float32) if waveform.shape[1] > 1 else waveform[:, 0]
+    waveform = _finite_and_scaled(waveform, name)
+    mono = waveform.mean(axis=1) if waveform.shape[1] > 1 else waveform[:, 0]
+    mono = mono.astype(np.float32, copy=False)
     if source_rate != sample_rate:
         mono = soxr.resample(mono, source_rate, sample_rate, quality="HQ").astype(np.float32, copy=False)
     if mono.shape[0] < min_samples:
@@ -110,6 +121,162 @@ def load_audio(source: Any, *, sample_rate: int, min_samples: int) -> np.ndarray
             f"{sample_rate} Hz); use longer clips or a smaller frame_length."
         )
     return np.ascontiguousarray(mono, dtype=np.float32)
+
+
+def resampled_blocks(
+    source: Any, sample_rate: int, *, min_samples: int, block_seconds: float = BLOCK_SECONDS
+) -> Iterator[np.ndarray]:
+    """Mono blocks of a clip at ``sample_rate``, never decoding more than ``block_seconds`` at once.
+
+    In-memory clips and files no longer than one block come whole, exactly as
+    :func:`load_audio` gives them; longer files are decoded block by block and
+    resampled with a streaming resampler (which matches a whole-file resampling
+    to float32 rounding, away from the first and last few milliseconds).
+
+    Parameters
+    ----------
+    source : str, path-like or tuple
+        As for :func:`load_audio`.
+    sample_rate : int
+        Target sample rate in Hz.
+    min_samples : int
+        Fewest samples a whole clip may have (checked for clips that come whole;
+        a long file has more).
+    block_seconds : float, default=BLOCK_SECONDS
+        Seconds decoded at a time.
+
+    Yields
+    ------
+    block : ndarray of shape (n_samples,)
+        Consecutive samples, float32 (float64 for long float-sample files, so
+        resampling cannot overflow).
+
+    Raises
+    ------
+    FileNotFoundError, InvalidAudioError
+        As :func:`load_audio`; for a long file, also part-way if a block cannot
+        be decoded or holds NaN/inf.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_speechmusic._audio_io import resampled_blocks
+    >>> [b.size for b in resampled_blocks((np.ones(16000), 16000), 8000, min_samples=1)]
+    [8000]
+    """
+    if isinstance(source, tuple):
+        yield load_audio(source, sample_rate=sample_rate, min_samples=min_samples)
+        return
+    import soundfile
+
+    path = os.fspath(source)
+    with _open(path) as sound:
+        fits_one_block = sound.frames <= block_seconds * sound.samplerate
+    if fits_one_block:
+        yield load_audio(path, sample_rate=sample_rate, min_samples=min_samples)
+        return
+    with _open(path) as sound:
+        dtype = "float64" if sound.subtype in ("FLOAT", "DOUBLE") else "float32"
+        resampler = None
+        if sound.samplerate != sample_rate:
+            import soxr
+
+            resampler = soxr.ResampleStream(sound.samplerate, sample_rate, 1, dtype=dtype, quality="HQ")
+        block_frames = max(1, int(block_seconds * sound.samplerate))
+        try:
+            for block in sound.blocks(blocksize=block_frames, dtype=dtype, always_2d=True):
+                if block.shape[1] == 0 or not np.isfinite(block).all():
+                    raise InvalidAudioError(f"{path}: contains NaN or infinite sample values.")
+                mono = block.mean(axis=1) if block.shape[1] > 1 else block[:, 0]
+                if resampler is not None:
+                    mono = resampler.resample_chunk(np.ascontiguousarray(mono))
+                yield np.ascontiguousarray(mono)
+        except soundfile.LibsndfileError as error:
+            raise InvalidAudioError(
+                f"{path}: decoding failed part-way ({error}); the file may be truncated."
+            ) from None
+        if resampler is not None:
+            yield resampler.resample_chunk(np.zeros(0, dtype=dtype), last=True)
+
+
+def read_region(audio: Any, start: float, end: float, sample_rate: int) -> np.ndarray:
+    """Mono float32 samples of ``audio`` between ``start`` and ``end`` seconds, at ``sample_rate``.
+
+    Only the region is decoded (files are seeked), mixed and resampled.
+
+    Parameters
+    ----------
+    audio : str, path-like or tuple
+        As for :func:`load_audio`.
+    start, end : float
+        Seconds from the start of the recording.
+    sample_rate : int
+        Target sample rate in Hz.
+
+    Returns
+    -------
+    region : ndarray of shape (n_samples,), dtype float32
+        Possibly empty.
+    """
+    if isinstance(audio, tuple):
+        waveform, source_rate = validate_waveform(audio, describe_source(audio))
+        region = waveform[int(start * source_rate) : int(end * source_rate)]
+        if region.shape[0] == 0:
+            return np.zeros(0, dtype=np.float32)
+        return load_audio((region, source_rate), sample_rate=sample_rate, min_samples=1)
+    import soxr
+
+    path = os.fspath(audio)
+    with _open(path) as sound:
+        first = int(start * sound.samplerate)
+        sound.seek(first)
+        block = sound.read(max(0, int(end * sound.samplerate) - first), dtype="float32", always_2d=True)
+        source_rate = sound.samplerate
+    if block.shape[0] == 0:
+        return np.zeros(0, dtype=np.float32)
+    mono = _finite_and_scaled(block, path).mean(axis=1).astype(np.float32)
+    if source_rate != sample_rate:
+        mono = soxr.resample(mono, source_rate, sample_rate, quality="HQ").astype(np.float32)
+    return mono
+
+
+def _open(path: str):
+    """``soundfile.SoundFile`` of ``path``, with the errors :func:`load_audio` gives."""
+    import soundfile
+
+    if not os.path.isfile(path):
+        raise FileNotFoundError(f"{path}: no such audio file.")
+    if os.path.getsize(path) == 0:
+        raise InvalidAudioError(f"{path}: the file is empty (0 bytes).")
+    try:
+        return soundfile.SoundFile(path)
+    except (soundfile.LibsndfileError, *_DECODE_ERRORS) as error:
+        raise InvalidAudioError(_undecodable(path, error)) from None
+
+
+def _undecodable(name: str, error: BaseException) -> str:
+    return (
+        f"{name}: cannot be decoded as audio ({error}). Supported: WAV, FLAC, OGG/Vorbis, AIFF, "
+        "MP3 and the other formats libsndfile reads; convert the file or check it is not truncated."
+    )
+
+
+def _finite_and_scaled(waveform: np.ndarray, name: str) -> np.ndarray:
+    """``(samples, channels)`` float samples, checked and scaled into a safe range.
+
+    Raises InvalidAudioError naming the clip for no samples, no channels or NaN/inf.
+    """
+    if waveform.shape[0] == 0 or waveform.shape[1] == 0:
+        raise InvalidAudioError(
+            f"{name}: contains no audio samples (zero length; shape {waveform.shape[0]} samples x "
+            f"{waveform.shape[1]} channels)."
+        )
+    if not np.isfinite(waveform).all():
+        raise InvalidAudioError(f"{name}: contains NaN or infinite sample values.")
+    peak = float(np.max(np.abs(waveform)))
+    if peak > 2.0**_SAFE_PEAK_EXPONENT:
+        waveform = np.ldexp(waveform.astype(np.float64), -int(np.frexp(peak)[1]))
+    return waveform
 
 
 def _decode_file(path: str, name: str) -> tuple[np.ndarray, int]:
@@ -124,15 +291,35 @@ def _decode_file(path: str, name: str) -> tuple[np.ndarray, int]:
         with open(path, "rb") as file:
             encoded = io.BytesIO(file.read())
         waveform, rate = soundfile.read(encoded, dtype="float32", always_2d=True)
-    except (soundfile.LibsndfileError, RuntimeError, TypeError, ValueError) as error:
-        raise InvalidAudioError(
-            f"{name}: cannot be decoded as audio ({error}). Supported: WAV, FLAC, OGG/Vorbis, AIFF, "
-            "MP3 and the other formats libsndfile reads; convert the file or check it is not truncated."
-        ) from None
+    except (soundfile.LibsndfileError, *_DECODE_ERRORS) as error:
+        raise InvalidAudioError(_undecodable(name, error)) from None
     return waveform, int(rate)
 
 
-def _in_memory(source: tuple, name: str) -> tuple[np.ndarray, int]:
+def validate_waveform(source: tuple, name: str) -> tuple[np.ndarray, int]:
+    """Check a ``(waveform, sample_rate)`` pair; return ``(samples, channels)`` floats and the rate.
+
+    Parameters
+    ----------
+    source : tuple
+        The pair.
+    name : str
+        The clip's name for messages.
+
+    Returns
+    -------
+    waveform : ndarray of shape (n_samples, n_channels)
+        float32, or float64 when given float64 (scaled later, so a float64
+        waveform beyond float32's range stays finite).
+    sample_rate : int
+        The rate.
+
+    Raises
+    ------
+    InvalidAudioError
+        For a bad rate, dtype or shape, or no samples. An empty waveform passes here and is
+        refused by :func:`load_audio`.
+    """
     if len(source) != 2:
         raise InvalidAudioError(f"{name}: in-memory clips must be (waveform, sample_rate) pairs.")
     waveform, rate = source
@@ -144,12 +331,16 @@ def _in_memory(source: tuple, name: str) -> tuple[np.ndarray, int]:
             f"{name}: the waveform must be a 1-D or 2-D array of floats or signed ints, got dtype "
             f"{array.dtype} with shape {array.shape}."
         )
+    if array.size == 0:
+        raise InvalidAudioError(f"{name}: contains no audio samples (shape {array.shape}).")
     if array.dtype.kind == "i":
         # Integer PCM: scale to [-1, 1) as soundfile does when decoding files.
         array = array.astype(np.float32) / np.float32(2 ** (8 * array.dtype.itemsize - 1))
-    array = array.astype(np.float32, copy=False)
+    if array.dtype != np.float64:
+        array = array.astype(np.float32, copy=False)
     if array.ndim == 1:
         array = array[:, None]
     elif array.shape[0] < array.shape[1]:
+        # The shorter axis holds the channels: (channels, samples) is transposed.
         array = array.T
     return array, int(rate)

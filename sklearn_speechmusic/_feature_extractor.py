@@ -5,26 +5,58 @@ from __future__ import annotations
 import os
 import warnings
 from numbers import Integral
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 from sklearn.base import BaseEstimator, TransformerMixin, _fit_context
 from sklearn.utils._param_validation import Interval, StrOptions
 
-from ._audio_features import FrameSettings, clip_features, describe_features, feature_names
-from ._audio_io import InvalidAudioError, describe_source, load_audio
+from ._audio_features import FrameSettings, clip_features_of, describe_features, feature_names
+from ._audio_io import InvalidAudioError, describe_source
 
-#: File extensions picked up by :func:`extract_feature_table_from_folder`.
-AUDIO_EXTENSIONS = frozenset({".wav", ".flac", ".ogg", ".oga", ".opus", ".mp3", ".aif", ".aiff"})
-# Clips per joblib task: amortises task overhead and the BLAS thread limit.
+# The table builders live beside the extractor's module and are importable from here.
+from ._audio_tables import AUDIO_EXTENSIONS, extract_feature_table, extract_feature_table_from_folder
+
+__all__ = [
+    "AUDIO_EXTENSIONS",
+    "AudioFeatureExtractor",
+    "SkippedAudioWarning",
+    "extract_feature_table",
+    "extract_feature_table_from_folder",
+]
+
+# Clips per joblib task: amortises task overhead.
 _CLIPS_PER_TASK = 16
 # How many skipped clips a warning names before eliding the rest.
 _MAX_SKIPPED_SHOWN = 5
 
 
 class SkippedAudioWarning(UserWarning):
-    """Some clips could not be read; their rows are NaN (``on_error="skip"``)."""
+    """Some clips could not be read; their rows are NaN (``on_error="skip"``).
+
+    Parameters
+    ----------
+    message : str
+        The warning text; it names the first few skipped clips.
+    skipped : list of tuple, default=()
+        ``(row, clip, reason)`` of every skipped clip, available as the
+        ``skipped`` attribute of the caught warning.
+
+    Examples
+    --------
+    >>> import warnings
+    >>> import numpy as np
+    >>> from sklearn_speechmusic import AudioFeatureExtractor, SkippedAudioWarning
+    >>> with warnings.catch_warnings(record=True) as caught:
+    ...     warnings.simplefilter("always")
+    ...     _ = AudioFeatureExtractor(on_error="skip").transform([(np.zeros(10), 8000)])
+    >>> [row for row, _, _ in caught[0].message.skipped]
+    [0]
+    """
+
+    def __init__(self, message, skipped=()):
+        super().__init__(message)
+        self.skipped = list(skipped)
 
 
 class AudioFeatureExtractor(TransformerMixin, BaseEstimator):
@@ -32,7 +64,10 @@ class AudioFeatureExtractor(TransformerMixin, BaseEstimator):
 
     Each clip is decoded with soundfile (WAV, FLAC, OGG/Vorbis, AIFF, MP3, ...),
     mixed down to mono, resampled to ``sample_rate`` with soxr and scaled to unit
-    RMS, so no feature depends on the recording level. The features (see
+    RMS, so no feature depends on the recording level. Files longer than a
+    minute are read and analysed a minute at a time: memory grows by about
+    30 MB per hour of audio (the per-frame values), not with the decoded
+    samples. Any finite waveform gives finite features. The features (see
     :meth:`describe_features`) are the physically meaningful descriptors that
     separate speech from music: 4 Hz syllabic modulation, the share of
     low-energy frames, level dynamics, spectral flux, centroid, roll-off,
@@ -56,14 +91,19 @@ class AudioFeatureExtractor(TransformerMixin, BaseEstimator):
         Mel bands behind the MFCCs and the modulation features.
     n_jobs : int, default=None
         Clips processed in parallel with joblib; None means 1, -1 all cores.
-        Results are identical whatever the value.
+        On one machine, results are bit-identical whatever the value, and when
+        ``transform`` is called from several threads at once (no step uses
+        BLAS, whose rounding depends on its thread count). Another CPU may
+        round float32 steps differently: features agree to ~1e-5 relative, a
+        little more for the spectral flatness and counted shares.
     progress : bool, default=False
         Show a tqdm progress bar.
     on_error : {"raise", "skip"}, default="raise"
         What to do with a clip that cannot be read (missing, empty, corrupt,
-        zero-length, shorter than one frame): raise an error naming it, or give
-        it a row of NaN, list it in ``skipped_`` and warn with
-        :class:`SkippedAudioWarning`, so rows stay aligned with labels.
+        zero-length, no channels, NaN/inf samples, shorter than one frame):
+        raise an error naming it, or give it a row of NaN and warn with a
+        :class:`SkippedAudioWarning` that lists the skipped clips, so rows stay
+        aligned with labels.
 
     Attributes
     ----------
@@ -71,7 +111,9 @@ class AudioFeatureExtractor(TransformerMixin, BaseEstimator):
         Always 1: one clip per row.
     skipped_ : list of tuple
         ``(row, clip, reason)`` for every clip skipped by the last
-        ``transform``; empty when all were read.
+        ``fit_transform``; empty when all were read. ``transform`` does not
+        change the estimator: it reports skipped clips only through the
+        warning's ``skipped`` attribute.
 
     See Also
     --------
@@ -181,6 +223,40 @@ class AudioFeatureExtractor(TransformerMixin, BaseEstimator):
         >>> AudioFeatureExtractor().transform([(noise, 22050)]).shape
         (1, 57)
         """
+        features, _ = self._transform(X)
+        return features
+
+    def fit_transform(self, X, y=None, **fit_params):
+        """Check the parameters, compute the features and record skipped clips in ``skipped_``.
+
+        Parameters
+        ----------
+        X : sequence of clips
+            As for :meth:`transform`.
+        y : None
+            Ignored.
+        **fit_params : dict
+            Ignored.
+
+        Returns
+        -------
+        features : ndarray of shape (n_clips, n_features)
+            As :meth:`transform`.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from sklearn_speechmusic import AudioFeatureExtractor
+        >>> extractor = AudioFeatureExtractor()
+        >>> extractor.fit_transform([(np.ones(22050), 22050)]).shape, extractor.skipped_
+        ((1, 57), [])
+        """
+        self.fit(X, y)
+        features, self.skipped_ = self._transform(X)
+        return features
+
+    def _transform(self, X) -> tuple[np.ndarray, list]:
+        """Features and ``(row, clip, reason)`` of skipped clips; warns if any were skipped."""
         self._validate_params()
         settings = self._check_settings()
         clips = _as_clip_list(X)
@@ -193,30 +269,29 @@ class AudioFeatureExtractor(TransformerMixin, BaseEstimator):
         bar = _progress_bar(total=len(clips)) if self.progress else None
 
         features = np.full((len(clips), len(feature_names(self.n_mfcc))), np.nan)
-        self.skipped_ = []
+        skipped = []
         row = 0
         for chunk_results in results:
             for values, error in chunk_results:
                 if error is None:
                     features[row] = values
                 else:
-                    self.skipped_.append((row, describe_source(clips[row]), error))
+                    skipped.append((row, describe_source(clips[row]), error))
                 row += 1
             if bar is not None:
                 bar.update(len(chunk_results))
         if bar is not None:
             bar.close()
-        if self.skipped_:
-            listed = self.skipped_[:_MAX_SKIPPED_SHOWN]
+        if skipped:
+            listed = skipped[:_MAX_SKIPPED_SHOWN]
             shown = "; ".join(f"row {row}: {reason.rstrip('.')}" for row, _, reason in listed)
-            more = len(self.skipped_) - _MAX_SKIPPED_SHOWN
-            warnings.warn(
-                f"Skipped {len(self.skipped_)} of {len(clips)} clips (their rows are NaN; see skipped_): "
-                f"{shown}{f' and {more} more' if more > 0 else ''}.",
-                SkippedAudioWarning,
-                stacklevel=2,
+            more = len(skipped) - _MAX_SKIPPED_SHOWN
+            message = (
+                f"Skipped {len(skipped)} of {len(clips)} clips (their rows are NaN; the warning's "
+                f"'skipped' attribute lists them): {shown}{f' and {more} more' if more > 0 else ''}."
             )
-        return features
+            warnings.warn(SkippedAudioWarning(message, skipped), stacklevel=3)
+        return features, skipped
 
     def get_feature_names_out(self, input_features=None):
         """Names of the output columns.
@@ -272,122 +347,20 @@ class AudioFeatureExtractor(TransformerMixin, BaseEstimator):
         )
 
 
-def extract_feature_table(paths, labels=None, **extractor_params):
-    """Features of audio files as a table in the demo's "MasterData.csv" format.
-
-    Parameters
-    ----------
-    paths : sequence of str or path-like
-        The audio files.
-    labels : sequence of str, default=None
-        One label per file (``"Speech"``, ``"Music"``...); no ``Label`` column
-        when None.
-    **extractor_params : dict
-        Parameters of :class:`AudioFeatureExtractor` (``n_jobs``, ``on_error``...).
-
-    Returns
-    -------
-    table : pandas.DataFrame
-        ``Filename``, ``Label`` (when labels are given), then one column per
-        feature. Write it with ``table.to_csv(path, index=False)``;
-        :func:`load_feature_table` reads it back unchanged.
-
-    Examples
-    --------
-    >>> import os, tempfile
-    >>> import numpy as np, soundfile
-    >>> from sklearn_speechmusic import extract_feature_table
-    >>> path = os.path.join(tempfile.mkdtemp(), "tone.wav")
-    >>> soundfile.write(path, np.sin(np.arange(16000) / 5), 16000)
-    >>> table = extract_feature_table([path], ["Music"])
-    >>> table.columns[:4].tolist()
-    ['Filename', 'Label', 'rms_db_mean', 'rms_db_std']
-    """
-    import pandas as pd
-
-    paths = [os.fspath(path) for path in paths]
-    if labels is not None:
-        labels = [str(label) for label in labels]
-        if len(labels) != len(paths):
-            raise ValueError(f"Got {len(paths)} paths but {len(labels)} labels; give one label per file.")
-    extractor = AudioFeatureExtractor(**extractor_params)
-    features = extractor.fit_transform(paths)
-    table = pd.DataFrame(features, columns=extractor.get_feature_names_out())
-    if labels is not None:
-        table.insert(0, "Label", labels)
-    table.insert(0, "Filename", paths)
-    return table
-
-
-def extract_feature_table_from_folder(root, **extractor_params):
-    """Feature table of a folder laid out as ``<root>/<label>/<file>``.
-
-    Parameters
-    ----------
-    root : str or path-like
-        Folder with one subfolder per class (``speech/``, ``music/``...), audio
-        files inside (extensions in ``AUDIO_EXTENSIONS``; other files are ignored).
-    **extractor_params : dict
-        Parameters of :class:`AudioFeatureExtractor`.
-
-    Returns
-    -------
-    table : pandas.DataFrame
-        As :func:`extract_feature_table`, ``Filename`` relative to ``root``
-        (``speech/clip.wav``), ``Label`` the subfolder name, rows sorted by file.
-
-    Examples
-    --------
-    >>> import os, tempfile
-    >>> import numpy as np, soundfile
-    >>> from sklearn_speechmusic import extract_feature_table_from_folder
-    >>> root = tempfile.mkdtemp()
-    >>> os.makedirs(os.path.join(root, "Music"))
-    >>> soundfile.write(os.path.join(root, "Music", "a.wav"), np.sin(np.arange(8000) / 3), 8000)
-    >>> extract_feature_table_from_folder(root)[["Filename", "Label"]].values.tolist()
-    [['Music/a.wav', 'Music']]
-    """
-    root = Path(root)
-    if not root.is_dir():
-        raise FileNotFoundError(f"Audio folder {os.fspath(root)!r} does not exist.")
-    files = sorted(
-        path
-        for label_dir in root.iterdir()
-        if label_dir.is_dir()
-        for path in label_dir.iterdir()
-        if path.is_file() and path.suffix.lower() in AUDIO_EXTENSIONS
-    )
-    if not files:
-        raise ValueError(
-            f"No audio files found in {os.fspath(root)!r}; expected <root>/<label>/<file> with extensions "
-            f"{sorted(AUDIO_EXTENSIONS)}."
-        )
-    table = extract_feature_table(files, [path.parent.name for path in files], **extractor_params)
-    table["Filename"] = [path.relative_to(root).as_posix() for path in files]
-    return table
-
-
 def _chunk_features(clips: list, settings: FrameSettings, skip: bool) -> list[tuple[Any, str | None]]:
     """Features of a few clips; with ``skip``, the reason instead of raising.
 
-    BLAS is held to one thread: matrix products then round the same way in the
-    main process and in joblib workers, so features are bit-identical whatever
-    ``n_jobs`` is (and one clip is too small to gain from more threads).
+    No step uses BLAS, so rows are bit-identical in the main process, in joblib
+    workers and in concurrent threads, and no thread limit has to be set.
     """
-    from threadpoolctl import threadpool_limits
-
     results: list[tuple[Any, str | None]] = []
-    with threadpool_limits(limits=1, user_api="blas"):
-        for clip in clips:
-            try:
-                waveform = load_audio(
-                    clip, sample_rate=settings.sample_rate, min_samples=settings.frame_length
-                )
-                results.append((clip_features(waveform, settings), None))
-            except (InvalidAudioError, OSError) as error:
-                if not skip:
-                    raise
-                results.append((None, str(error)))
+    for clip in clips:
+        try:
+            results.append((clip_features_of(clip, settings), None))
+        except (InvalidAudioError, OSError) as error:
+            if not skip:
+                raise
+            results.append((None, str(error)))
     return results
 
 

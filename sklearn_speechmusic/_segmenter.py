@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import os
-from collections.abc import Iterator
 from functools import lru_cache
 from numbers import Real
 from typing import Any
@@ -13,16 +11,15 @@ from sklearn.base import BaseEstimator
 from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 
 from ._audio_features import FrameSettings, clip_features
-from ._audio_io import InvalidAudioError, _in_memory, describe_source, load_audio
-
-# Frames this far below the loudest one near a boundary count as a pause; each
-# regime of a boundary's change-point search needs this many audible frames.
-_PAUSE_BELOW_PEAK_DB = 60.0
-_MIN_FRAMES_PER_SIDE = 8
+from ._audio_io import InvalidAudioError, describe_source, resampled_blocks
+from ._boundaries import change_point, level_db, level_edge
+from ._smoothing import absorb_short, runs, smooth_states
 
 #: Label of windows quieter than ``silence_db``.
 SILENCE = "Silence"
 _SEGMENT_COLUMNS = ["start", "end", "label", "confidence"]
+# Columns of window_probabilities before the class columns.
+_WINDOW_COLUMNS = ["start", "end", "center", "level_db"]
 
 
 class SpeechMusicSegmenter(BaseEstimator):
@@ -35,10 +32,18 @@ class SpeechMusicSegmenter(BaseEstimator):
     into their neighbours. Files are read and resampled in blocks, so memory
     stays flat however long the recording is.
 
+    The work is split in three modules: audio blocks come from ``_audio_io``,
+    smoothing and segment merging live in ``_smoothing``, boundary refinement in
+    ``_boundaries``; this estimator orchestrates them.
+
     Parameters
     ----------
     pipeline : Pipeline, default=None
-        Fitted audio pipeline; None uses :func:`load_pretrained`.
+        Fitted audio pipeline. None uses the packaged pretrained model (the one
+        :func:`load_pretrained` returns) through its TensorFlow-free NumPy
+        runtime, read once per process: the same extractor, scaler and network
+        weights, so the same probabilities up to float rounding, without
+        importing TensorFlow.
     window : float, default=3.0
         Seconds of audio per classified window (the pretrained model was
         trained on clips of 1-6 s).
@@ -233,12 +238,22 @@ class SpeechMusicSegmenter(BaseEstimator):
 
         self._validate_params()
         duration = float(windows.attrs["duration"])
-        classes = [column for column in windows.columns[4:]]
+        missing = [column for column in _WINDOW_COLUMNS if column not in windows.columns]
+        if missing or "duration" not in windows.attrs:
+            raise ValueError(
+                f"windows must come from window_probabilities (missing {missing or ['attrs[duration]']})."
+            )
+        classes = [str(column) for column in windows.columns if column not in _WINDOW_COLUMNS]
         probabilities = windows[classes].to_numpy(dtype=float)
         labels = np.array(classes + [SILENCE], dtype=object)
         if len(windows) == 0:
             return pd.DataFrame(columns=_SEGMENT_COLUMNS)
-        states = self._smooth(probabilities)
+        states = smooth_states(
+            probabilities,
+            self.smoothing,
+            width=int(round(self.window / self.hop)),
+            switch_penalty=self.switch_penalty,
+        )
         silent = np.zeros(len(windows), dtype=bool)
         if self.silence_db is not None:
             silent = windows["level_db"].to_numpy() < self.silence_db
@@ -250,12 +265,11 @@ class SpeechMusicSegmenter(BaseEstimator):
         # Each window speaks for the time nearer its centre than any other's.
         centers = windows["center"].to_numpy()
         edges = np.concatenate([[0.0], (centers[1:] + centers[:-1]) / 2, [duration]])
-        runs = _runs(states)
         segments = [
             [edges[first], edges[last + 1], states[first], confidence[first : last + 1].tolist()]
-            for first, last in runs
+            for first, last in runs(states)
         ]
-        segments = _absorb_short(segments, self.min_duration)
+        segments = absorb_short(segments, self.min_duration)
         if self.refine_boundaries and audio is not None:
             silence = len(classes)
             settings = self._window_model()[0]._check_settings()
@@ -267,9 +281,9 @@ class SpeechMusicSegmenter(BaseEstimator):
                     continue
                 if silence in (left[2], right[2]):
                     # Where the level crosses the silence threshold.
-                    edge = _level_edge(audio, low, high, settings, self.silence_db, rising=left[2] == silence)
+                    edge = level_edge(audio, low, high, settings, self.silence_db, rising=left[2] == silence)
                 else:
-                    edge = _change_point(audio, low, high, settings)
+                    edge = change_point(audio, low, high, settings)
                 left[1] = right[0] = edge
         return pd.DataFrame(
             {
@@ -297,17 +311,6 @@ class SpeechMusicSegmenter(BaseEstimator):
             )
         return steps[0][1], self.pipeline[1:].predict_proba, self.pipeline.classes_
 
-    def _smooth(self, probabilities: np.ndarray) -> np.ndarray:
-        if self.smoothing == "none" or len(probabilities) < 2:
-            return probabilities.argmax(axis=1)
-        if self.smoothing == "median":
-            from scipy.ndimage import median_filter
-
-            width = max(1, int(round(self.window / self.hop))) | 1
-            smoothed = median_filter(probabilities, size=(width, 1), mode="nearest")
-            return smoothed.argmax(axis=1)
-        return _viterbi(np.log(np.clip(probabilities, 1e-6, 1.0)), self.switch_penalty)
-
     def _window_features(self, audio, settings: FrameSettings):
         """Features of every window, read block by block."""
         rate = settings.sample_rate
@@ -319,30 +322,30 @@ class SpeechMusicSegmenter(BaseEstimator):
         buffer_start = 0  # sample index of buffer[0] in the recording
         next_start = 0
         bar = None
-        from threadpoolctl import threadpool_limits
+        if self.progress:
+            from tqdm.auto import tqdm
 
-        with threadpool_limits(limits=1, user_api="blas"):
-            for block, total in _resampled_blocks(audio, rate, self.block_seconds, settings.frame_length):
-                if bar is None and self.progress:
-                    from tqdm.auto import tqdm
-
-                    bar = tqdm(total=round(total, 1), desc="Segmenting", unit="s")
-                buffer = np.concatenate([buffer, block])
-                while next_start + length <= buffer_start + buffer.size:
-                    offset = next_start - buffer_start
-                    window = buffer[offset : offset + length]
-                    rows.append(clip_features(window, settings))
-                    starts.append(next_start)
-                    lengths.append(length)
-                    levels.append(_level_db(window))
-                    next_start += hop
-                # Keep the last full window's worth: the recording may end next block.
-                keep_from = min(next_start, buffer_start + buffer.size - length)
-                if keep_from > buffer_start:
-                    buffer = buffer[keep_from - buffer_start :]
-                    buffer_start = keep_from
-                if bar is not None:
-                    bar.update(round(block.size / rate, 1))
+            bar = tqdm(total=round(_duration(audio), 1), desc="Segmenting", unit="s")
+        blocks = resampled_blocks(
+            audio, rate, min_samples=settings.frame_length, block_seconds=self.block_seconds
+        )
+        for block in blocks:
+            buffer = np.concatenate([buffer, block])
+            while next_start + length <= buffer_start + buffer.size:
+                offset = next_start - buffer_start
+                window = buffer[offset : offset + length]
+                rows.append(clip_features(window, settings))
+                starts.append(next_start)
+                lengths.append(length)
+                levels.append(level_db(window))
+                next_start += hop
+            # Keep the last full window's worth: the recording may end next block.
+            keep_from = min(next_start, buffer_start + buffer.size - length)
+            if keep_from > buffer_start:
+                buffer = buffer[keep_from - buffer_start :]
+                buffer_start = keep_from
+            if bar is not None:
+                bar.update(round(block.size / rate, 1))
         if bar is not None:
             bar.close()
         end = buffer_start + buffer.size
@@ -360,7 +363,7 @@ class SpeechMusicSegmenter(BaseEstimator):
             rows.append(clip_features(window, settings))
             starts.append(first)
             lengths.append(window.size)
-            levels.append(_level_db(window))
+            levels.append(level_db(window))
         return np.array(rows), np.array(starts), np.array(lengths), np.array(levels), end / rate
 
 
@@ -377,195 +380,15 @@ def _packaged_numpy_model():
         return read_numpy_audio_model(path)
 
 
-def _resampled_blocks(
-    audio, rate: int, block_seconds: float, min_samples: int
-) -> Iterator[tuple[np.ndarray, float]]:
-    """Mono float32 blocks of ``audio`` at ``rate``, with the total duration in seconds."""
+def _duration(audio) -> float:
+    """Seconds of a recording, for the progress bar (0 when unknown)."""
     if isinstance(audio, tuple):
-        waveform = load_audio(audio, sample_rate=rate, min_samples=min_samples)
-        yield waveform, waveform.size / rate
-        return
+        waveform, rate = audio
+        return max(np.shape(waveform), default=0) / rate if rate else 0.0
     import soundfile
-    import soxr
 
-    path = os.fspath(audio)
-    if not os.path.isfile(path):
-        raise FileNotFoundError(f"{path}: no such audio file.")
-    if os.path.getsize(path) == 0:
-        raise InvalidAudioError(f"{path}: the file is empty (0 bytes).")
     try:
-        sound = soundfile.SoundFile(path)
-    except (soundfile.LibsndfileError, RuntimeError, TypeError, ValueError) as error:
-        raise InvalidAudioError(
-            f"{path}: cannot be decoded as audio ({error}). Supported: WAV, FLAC, OGG/Vorbis, AIFF, "
-            "MP3 and the other formats libsndfile reads; convert the file or check it is not truncated."
-        ) from None
-    with sound:
-        total = sound.frames / sound.samplerate if sound.frames > 0 else 0.0
-        resampler = None
-        if sound.samplerate != rate:
-            resampler = soxr.ResampleStream(sound.samplerate, rate, 1, dtype="float32", quality="HQ")
-        block_frames = max(1, int(block_seconds * sound.samplerate))
-        try:
-            for block in sound.blocks(blocksize=block_frames, dtype="float32", always_2d=True):
-                mono = block.mean(axis=1, dtype=np.float32) if block.shape[1] > 1 else block[:, 0]
-                if not np.isfinite(mono).all():
-                    raise InvalidAudioError(f"{path}: contains NaN or infinite sample values.")
-                if resampler is not None:
-                    mono = resampler.resample_chunk(np.ascontiguousarray(mono))
-                yield np.ascontiguousarray(mono, dtype=np.float32), total
-        except soundfile.LibsndfileError as error:
-            raise InvalidAudioError(
-                f"{path}: decoding failed part-way ({error}); the file may be truncated."
-            ) from None
-        if resampler is not None:
-            yield resampler.resample_chunk(np.zeros(0, dtype=np.float32), last=True), total
-
-
-def _change_point(audio, low: float, high: float, settings: FrameSettings) -> float:
-    """Time in ``[low, high]`` that best splits the audio into two Gaussian regimes.
-
-    The log-likelihood of diagonal Gaussians fitted to the frames' log-mel
-    spectra on either side (the BIC change-point criterion of speaker
-    segmentation), maximised over every frame boundary.
-    """
-    from ._audio_features import _hann, _mel_filterbank
-
-    rate, length, hop = settings.sample_rate, settings.frame_length, settings.hop_length
-    start = max(0.0, low - length / rate)
-    region = _read_region(audio, start, high + length / rate, rate)
-    if region.size < 4 * length:
-        return (low + high) / 2
-    frames = np.lib.stride_tricks.sliding_window_view(region, length)[::hop] * _hann(length)
-    spectrum = np.fft.rfft(frames, axis=1)
-    power = spectrum.real**2 + spectrum.imag**2
-    log_mel = np.log(power @ _mel_filterbank(rate, length, settings.n_mels) + 1e-10).astype(np.float64)
-    times = start + (np.arange(len(log_mel)) * hop + length / 2) / rate  # frame centres
-    # Digital silence and near-silence belong to neither side: the regimes are
-    # fitted on audible frames, and on the spectrum's shape, not its level, so
-    # a fading tail of speech stays with the speech.
-    level = log_mel.max(axis=1)
-    audible = level > level.max() - _PAUSE_BELOW_PEAK_DB * np.log(10) / 10
-    log_mel, times = log_mel[audible], times[audible]
-    log_mel = log_mel - log_mel.mean(axis=1, keepdims=True)
-    n = len(log_mel)
-    if n < 2 * _MIN_FRAMES_PER_SIDE:
-        return (low + high) / 2
-    first = np.cumsum(log_mel, axis=0)
-    second = np.cumsum(log_mel**2, axis=0)
-    k = np.arange(1, n)  # audible frames on the left
-    left_var = second[:-1] / k[:, None] - (first[:-1] / k[:, None]) ** 2
-    right_n = (n - k)[:, None]
-    right_var = (second[-1] - second[:-1]) / right_n - ((first[-1] - first[:-1]) / right_n) ** 2
-    score = -(k * np.log(np.maximum(left_var, 1e-6)).sum(axis=1))
-    score -= (n - k) * np.log(np.maximum(right_var, 1e-6)).sum(axis=1)
-    # Split k starts the new regime at frame k: at that frame's first hop.
-    split_times = times[1:] - (length - hop) / 2 / rate
-    allowed = (split_times >= low) & (split_times <= high)
-    allowed &= (k >= _MIN_FRAMES_PER_SIDE) & (n - k >= _MIN_FRAMES_PER_SIDE)
-    if not allowed.any():
-        return (low + high) / 2
-    return float(split_times[np.flatnonzero(allowed)[np.argmax(score[allowed])]])
-
-
-def _level_edge(audio, low: float, high: float, settings: FrameSettings, threshold_db, rising: bool) -> float:
-    """Centre of the first frame in ``[low, high]`` louder than ``threshold_db``
-    (``rising``), or of the last one."""
-    rate, length, hop = settings.sample_rate, settings.frame_length, settings.hop_length
-    region = _read_region(audio, low, high + length / rate, rate)
-    if region.size < length:
-        return (low + high) / 2
-    frames = np.lib.stride_tricks.sliding_window_view(region, length)[::hop]
-    power = np.einsum("ij,ij->i", frames, frames, dtype=np.float64) / length
-    loud = 10 * np.log10(np.maximum(power, 1e-20)) >= threshold_db
-    centres = low + (np.arange(len(frames)) * hop + length / 2) / rate
-    if not loud.any():
-        return high if rising else low
-    return float(centres[np.argmax(loud)] if rising else centres[len(loud) - 1 - np.argmax(loud[::-1])])
-
-
-def _read_region(audio, start: float, end: float, rate: int) -> np.ndarray:
-    """Mono float32 samples of ``audio`` between ``start`` and ``end`` seconds, at ``rate``."""
-    if isinstance(audio, tuple):
-        # Cut at the source rate first: only the region is mixed and resampled.
-        waveform, source_rate = _in_memory(audio, describe_source(audio))
-        region = waveform[int(start * source_rate) : int(end * source_rate)]
-        return load_audio((region, source_rate), sample_rate=rate, min_samples=1)
-    import soundfile
-    import soxr
-
-    with soundfile.SoundFile(os.fspath(audio)) as sound:
-        first = int(start * sound.samplerate)
-        sound.seek(first)
-        block = sound.read(int(end * sound.samplerate) - first, dtype="float32", always_2d=True)
-        mono = block.mean(axis=1, dtype=np.float32)
-        if sound.samplerate != rate:
-            mono = soxr.resample(mono, sound.samplerate, rate, quality="HQ").astype(np.float32)
-    return mono
-
-
-def _level_db(window: np.ndarray) -> float:
-    power = float(np.dot(window, window)) / max(window.size, 1)
-    return 10 * np.log10(max(power, 1e-20))
-
-
-def _viterbi(log_probabilities: np.ndarray, switch_penalty: float) -> np.ndarray:
-    """Most likely state sequence when every change of state costs ``switch_penalty``."""
-    n_windows, n_states = log_probabilities.shape
-    transition = np.full((n_states, n_states), -float(switch_penalty))
-    np.fill_diagonal(transition, 0.0)
-    score = log_probabilities[0].copy()
-    back = np.zeros((n_windows, n_states), dtype=np.intp)
-    for t in range(1, n_windows):
-        candidates = score[:, None] + transition
-        back[t] = candidates.argmax(axis=0)
-        score = candidates.max(axis=0) + log_probabilities[t]
-    states = np.empty(n_windows, dtype=np.intp)
-    states[-1] = score.argmax()
-    for t in range(n_windows - 1, 0, -1):
-        states[t - 1] = back[t, states[t]]
-    return states
-
-
-def _runs(states: np.ndarray) -> list[tuple[int, int]]:
-    """``(first, last)`` index of every run of equal states."""
-    changes = np.flatnonzero(np.diff(states)) + 1
-    firsts = np.concatenate([[0], changes])
-    lasts = np.concatenate([changes - 1, [len(states) - 1]])
-    return list(zip(firsts.tolist(), lasts.tolist(), strict=True))
-
-
-def _absorb_short(segments: list[list], min_duration: float) -> list[list]:
-    """Merge segments shorter than ``min_duration`` into a neighbour, shortest first.
-
-    A short segment joins its longer neighbour; neighbours left with the same
-    label are joined too. Confidences are the pooled window confidences of the
-    label that remains (an absorbed segment's windows count as 1 - their own).
-    """
-    segments = [list(segment) for segment in segments]
-    while len(segments) > 1:
-        durations = [end - start for start, end, _, _ in segments]
-        shortest = int(np.argmin(durations))
-        if durations[shortest] >= min_duration:
-            break
-        left = shortest - 1 if shortest > 0 else None
-        right = shortest + 1 if shortest + 1 < len(segments) else None
-        if left is None or (right is not None and durations[right] > durations[left]):
-            target = right
-        else:
-            target = left
-        assert target is not None
-        absorbed = segments.pop(shortest)
-        target = target if target < shortest else target - 1
-        segments[target][0] = min(segments[target][0], absorbed[0])
-        segments[target][1] = max(segments[target][1], absorbed[1])
-        segments[target][3] = segments[target][3] + [1 - c for c in absorbed[3]]
-        # The neighbours on either side of the absorbed segment may now agree.
-        merged = [segments[0]]
-        for segment in segments[1:]:
-            if segment[2] == merged[-1][2]:
-                merged[-1] = [merged[-1][0], segment[1], segment[2], merged[-1][3] + segment[3]]
-            else:
-                merged.append(segment)
-        segments = merged
-    return segments
+        info = soundfile.info(str(audio))
+    except Exception:  # noqa: BLE001 - the read itself reports the error
+        return 0.0
+    return info.frames / info.samplerate if info.frames > 0 else 0.0

@@ -243,20 +243,26 @@ def test_bad_audio_is_skipped_and_reported(tmp_path, n_jobs, bundled_features):
     bad = [_write_bad_clip(kind, tmp_path)[0] for kind in BAD_KINDS]
     clips = [PATHS[0], *bad, PATHS[1]]
     extractor = AudioFeatureExtractor(on_error="skip", n_jobs=n_jobs)
-    with pytest.warns(SkippedAudioWarning, match=r"Skipped 6 of 8 clips .*see skipped_"):
+    with pytest.warns(SkippedAudioWarning, match=r"Skipped 6 of 8 clips .*'skipped' attribute") as caught:
         features = extractor.transform(clips)
     assert features.shape == (8, N_FEATURES)
     np.testing.assert_array_equal(features[[0, 7]], bundled_features[:2])
     assert np.isnan(features[1:7]).all()
-    assert [row for row, _, _ in extractor.skipped_] == list(range(1, 7))
-    assert [clip for _, clip, _ in extractor.skipped_] == [str(path) for path in bad]
+    skipped = caught[0].message.skipped
+    assert [row for row, _, _ in skipped] == list(range(1, 7))
+    assert [clip for _, clip, _ in skipped] == [str(path) for path in bad]
+    # transform leaves the estimator unchanged; fit_transform records the skipped clips.
+    assert not hasattr(extractor, "skipped_")
+    with pytest.warns(SkippedAudioWarning):
+        extractor.fit_transform(clips)
+    assert extractor.skipped_ == skipped
 
 
 def test_nothing_skipped_means_no_warning():
     extractor = AudioFeatureExtractor(on_error="skip")
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        extractor.transform(PATHS[:2])
+        extractor.fit_transform(PATHS[:2])
     assert extractor.skipped_ == []
 
 
@@ -354,11 +360,11 @@ def test_feature_table_from_folder(tmp_path):
 
 @pytest.mark.parametrize("shape", [(258, 513), (7, 513), (3, 129), (1, 17), (4, 16)])
 def test_two_level_rolloff_search_equals_the_full_cumulative_sum(shape):
-    from sklearn_speechmusic._audio_features import _rolloff_bins
+    from sklearn_speechmusic._spectral import rolloff_bins
 
     magnitude = np.random.RandomState(0).rand(*shape).astype(np.float32) ** 4
     magnitude[0] = 0  # a silent frame
     cumulative = np.cumsum(magnitude, axis=1)
     expected = (cumulative < np.float32(0.85) * cumulative[:, -1:]).sum(axis=1)
     expected = np.where(cumulative[:, -1] > 0, np.minimum(expected, shape[1] - 1), 0)
-    np.testing.assert_array_equal(_rolloff_bins(magnitude, 0.85), expected)
+    np.testing.assert_array_equal(rolloff_bins(magnitude, 0.85), expected)

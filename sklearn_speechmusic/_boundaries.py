@@ -1,0 +1,127 @@
+"""Boundary refinement: move a segment boundary to where the audio actually changes."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ._audio_features import FrameSettings
+from ._audio_io import read_region
+from ._spectral import hann_window, mel_power
+
+# Frames this far below the loudest one near a boundary count as a pause; each
+# regime of a boundary's change-point search needs this many audible frames.
+_PAUSE_BELOW_PEAK_DB = 60.0
+_MIN_FRAMES_PER_SIDE = 8
+
+
+def change_point(audio, low: float, high: float, settings: FrameSettings) -> float:
+    """Time in ``[low, high]`` that best splits the audio into two Gaussian regimes.
+
+    The log-likelihood of diagonal Gaussians fitted to the frames' log-mel
+    spectra on either side (the BIC change-point criterion of speaker
+    segmentation), maximised over every frame boundary.
+
+    Parameters
+    ----------
+    audio : str, path-like or tuple
+        The recording.
+    low, high : float
+        Seconds between which the boundary may move.
+    settings : FrameSettings
+        Framing of the analysis.
+
+    Returns
+    -------
+    time : float
+        The boundary, in seconds; the middle of the range when the audio there
+        is too short or too quiet to decide.
+    """
+    rate, length, hop = settings.sample_rate, settings.frame_length, settings.hop_length
+    start = max(0.0, low - length / rate)
+    region = read_region(audio, start, high + length / rate, rate)
+    if region.size < 4 * length:
+        return (low + high) / 2
+    # Scaled by the peak (a power of two, exact): float32 power cannot overflow.
+    peak = float(np.max(np.abs(region)))
+    region = np.ldexp(region, -int(np.frexp(peak)[1])) if peak > 0 else region
+    frames = np.lib.stride_tricks.sliding_window_view(region, length)[::hop] * hann_window(length)
+    spectrum = np.fft.rfft(frames, axis=1)
+    power = (spectrum.real**2 + spectrum.imag**2).astype(np.float32)
+    log_mel = np.log(mel_power(power, rate, length, settings.n_mels).astype(np.float64) + 1e-10)
+    times = start + (np.arange(len(log_mel)) * hop + length / 2) / rate  # frame centres
+    # Digital silence and near-silence belong to neither side: the regimes are
+    # fitted on audible frames, and on the spectrum's shape, not its level, so
+    # a fading tail of speech stays with the speech.
+    level = log_mel.max(axis=1)
+    audible = level > level.max() - _PAUSE_BELOW_PEAK_DB * np.log(10) / 10
+    log_mel, times = log_mel[audible], times[audible]
+    log_mel = log_mel - log_mel.mean(axis=1, keepdims=True)
+    n = len(log_mel)
+    if n < 2 * _MIN_FRAMES_PER_SIDE:
+        return (low + high) / 2
+    first = np.cumsum(log_mel, axis=0)
+    second = np.cumsum(log_mel**2, axis=0)
+    k = np.arange(1, n)  # audible frames on the left
+    left_var = second[:-1] / k[:, None] - (first[:-1] / k[:, None]) ** 2
+    right_n = (n - k)[:, None]
+    right_var = (second[-1] - second[:-1]) / right_n - ((first[-1] - first[:-1]) / right_n) ** 2
+    score = -(k * np.log(np.maximum(left_var, 1e-6)).sum(axis=1))
+    score -= (n - k) * np.log(np.maximum(right_var, 1e-6)).sum(axis=1)
+    # Split k starts the new regime at frame k: at that frame's first hop.
+    split_times = times[1:] - (length - hop) / 2 / rate
+    allowed = (split_times >= low) & (split_times <= high)
+    allowed &= (k >= _MIN_FRAMES_PER_SIDE) & (n - k >= _MIN_FRAMES_PER_SIDE)
+    if not allowed.any():
+        return (low + high) / 2
+    return float(split_times[np.flatnonzero(allowed)[np.argmax(score[allowed])]])
+
+
+def level_edge(
+    audio, low: float, high: float, settings: FrameSettings, threshold_db: float, rising: bool
+) -> float:
+    """Where the level crosses ``threshold_db`` (dB re full scale) within ``[low, high]``.
+
+    Parameters
+    ----------
+    audio : str, path-like or tuple
+        The recording.
+    low, high : float
+        Seconds between which the boundary may move.
+    settings : FrameSettings
+        Framing of the analysis.
+    threshold_db : float
+        The silence threshold.
+    rising : bool
+        True for silence followed by sound: the centre of the first loud frame;
+        False: the centre of the last one.
+
+    Returns
+    -------
+    time : float
+        The boundary, in seconds.
+    """
+    rate, length, hop = settings.sample_rate, settings.frame_length, settings.hop_length
+    region = read_region(audio, low, high + length / rate, rate)
+    if region.size < length:
+        return (low + high) / 2
+    frames = np.lib.stride_tricks.sliding_window_view(region, length)[::hop]
+    power = np.einsum("ij,ij->i", frames, frames, dtype=np.float64) / length
+    loud = 10 * np.log10(np.maximum(power, 1e-20)) >= threshold_db
+    centres = low + (np.arange(len(frames)) * hop + length / 2) / rate
+    if not loud.any():
+        return high if rising else low
+    return float(centres[np.argmax(loud)] if rising else centres[len(loud) - 1 - np.argmax(loud[::-1])])
+
+
+def level_db(window: np.ndarray) -> float:
+    """Level of a window in dB re full scale (float64 sums: finite for any finite input).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_speechmusic._boundaries import level_db
+    >>> round(level_db(np.full(100, 0.1, dtype=np.float32)), 3)
+    -20.0
+    """
+    power = float(np.einsum("i,i->", window, window, dtype=np.float64)) / max(window.size, 1)
+    return 10 * np.log10(max(power, 1e-20))
