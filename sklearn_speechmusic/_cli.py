@@ -650,8 +650,9 @@ class _HelpFormatter(argparse.RawDescriptionHelpFormatter):
             or action.dest in ("help", "version")
         ):
             return text
-        if getattr(action, "classifier_parameter", None):
-            value = _classifier_defaults()[action.classifier_parameter]
+        name = getattr(action, "classifier_parameter", None)
+        if name is not None and name in _classifier_defaults():
+            value = _classifier_defaults()[name]
             return f"{text} (default: {_format_default(value)})".replace("%", "%%")
         if action.default is argparse.SUPPRESS:
             return text

@@ -110,6 +110,7 @@ def test_extract_and_train(workflow):
     table = pd.read_csv(folder / "features.csv")
     assert len(table) == 12 and table.columns[:2].tolist() == ["Filename", "Label"]
     assert trained.returncode == 0, trained.stderr
+    assert trained.stderr == ""  # no TensorFlow start-up lines (issue 14)
     assert (folder / "model.skm").is_file()
     assert sorted(path.name for path in (folder / "plots").iterdir()) == [
         "Train_Validation_Accuracy_12.png",
@@ -153,6 +154,7 @@ def test_predict_with_the_pretrained_model(tmp_path):
     paths = sorted(str(path) for path in AUDIO_DIR.glob("*/*.ogg"))
     result = speechmusic("predict", "pretrained", *paths, cwd=tmp_path)
     assert result.returncode == 0, result.stderr
+    assert result.stderr == ""
     predictions = pd.read_csv(io.StringIO(result.stdout))
     assert predictions["Prediction"].tolist() == [Path(path).parent.name for path in paths]
     # A file called "pretrained" in the working folder is a model path, as given.
@@ -178,8 +180,8 @@ def test_extract_skips_bad_files_and_fails_only_when_nothing_is_readable(tmp_pat
 @pytest.mark.parametrize(
     ("args", "fragment"),
     [
-        (["predict", "missing.skm", "a.wav"], "No model file"),
-        (["evaluate", "missing.skm", "f.csv"], "No model file"),
+        (["predict", "missing.skm", "a.wav"], "missing.skm does not exist"),
+        (["evaluate", "missing.skm", "f.csv"], "missing.skm does not exist"),
         (["train", "missing.csv", "-o", "m.skm"], "does not exist"),
         (["extract", "no-such-folder", "-o", "f.csv"], "does not exist"),
     ],
@@ -212,3 +214,22 @@ def test_killed_train_leaves_the_previous_model(workflow, tmp_path):
         process.wait()
         content = model.read_bytes()
         assert content == before or sklearn_speechmusic.load_model(model) is not None
+
+
+def test_a_successful_train_prints_nothing_on_stderr(tmp_path):
+    rows = "".join(f"c{i}.wav,{('Speech', 'Music')[i % 2]},{i % 2 + i / 100},{i / 50}\n" for i in range(20))
+    (tmp_path / "t.csv").write_text("Filename,Label,a,b\n" + rows)
+    result = speechmusic(
+        "train", "t.csv", "-o", "m.skm", "--epochs", "2", "--hidden-layer-sizes", "4", cwd=tmp_path
+    )
+    assert result.returncode == 0 and result.stderr == ""
+    assert "Trained on 20 rows" in result.stdout
+
+
+def test_a_closed_pipe_ends_quietly(workflow):
+    folder, _, _ = workflow
+    command = [str(SCRIPT), "predict", str(folder / "model.skm"), str(folder / "features.csv")]
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    process.stdout.close()  # as `| head -0` would
+    stderr = process.stderr.read().decode()
+    assert process.wait(timeout=120) == 141 and stderr == ""
