@@ -321,16 +321,22 @@ def parse_table(
         name: [""] if name in strings or name == id_column else list(FEATURE_MISSING_MARKERS)
         for name in header
     }
-    return pd.read_csv(
-        io.StringIO(text),
-        header=0,
-        usecols=list(range(len(header))),
-        index_col=False,
-        keep_default_na=False,
-        na_values=missing_markers,
-        dtype={name: str for name in strings if name in header},
-        skip_blank_lines=True,
-    )
+    try:
+        return pd.read_csv(
+            io.StringIO(text),
+            header=0,
+            usecols=list(range(len(header))),
+            index_col=False,
+            keep_default_na=False,
+            na_values=missing_markers,
+            dtype={name: str for name in strings if name in header},
+            skip_blank_lines=True,
+        )
+    except pd.errors.ParserError as error:
+        raise ValueError(
+            f"Feature table {source} could not be parsed ({_one_line(error)}); a quoted value "
+            'probably lacks its closing quote (").'
+        ) from None
 
 
 def describe_source(path_or_buffer) -> str:
@@ -448,7 +454,8 @@ def _check_layout(text: str, source: str, *, label_column: str | None, id_column
     """Check the header and every row's field count; return the named columns."""
     required = [column for column in (id_column, label_column) if column is not None]
     reader = csv.reader(io.StringIO(text, newline=""))
-    header = next((row for row in reader if row), None)
+    records = _records(reader, source)
+    header = next((row for row in records if row), None)
     if header is None:
         raise ValueError(
             f"Feature table {source} is empty; expected a header row such as "
@@ -487,24 +494,38 @@ def _check_layout(text: str, source: str, *, label_column: str | None, id_column
     width = len(header)
     bad: list[tuple[int, int]] = []
     n_rows = 0
-    for row in reader:
+    for row in records:
         if not row:
             continue  # blank line
         n_rows += 1
         if len(row) != width and not (len(row) > width and not any(field.strip() for field in row[width:])):
             bad.append((reader.line_num, len(row)))
     if bad:
-        shown = ", ".join(f"line {line} has {fields} fields" for line, fields in bad[:_MAX_IDS_SHOWN])
+        shown = ", ".join(
+            f"line {line} has {fields} field{'s' if fields != 1 else ''}"
+            for line, fields in bad[:_MAX_IDS_SHOWN]
+        )
         more = len(bad) - _MAX_IDS_SHOWN
         raise ValueError(
             f"Feature table {source}: {len(bad)} data row(s) have a different number of fields "
             f"than the header's {width} columns ({shown}{f' and {more} more' if more > 0 else ''}). "
-            "Fix those lines: a value containing a comma must be quoted, and every row needs "
-            "one field per header column."
+            "Fix those lines: a value containing a comma must be quoted, every opening quote "
+            "needs a closing one, and every row needs one field per header column."
         )
     if n_rows == 0:
         raise ValueError(f"Feature table {source} has a header but no data rows.")
     return header
+
+
+def _records(reader, source: str):
+    """The reader's rows; its errors (such as an oversized field) as ValueError naming the line."""
+    while True:
+        try:
+            yield next(reader)
+        except StopIteration:
+            return
+        except csv.Error as error:
+            raise ValueError(f"Feature table {source}, line {reader.line_num}: {error}.") from None
 
 
 # ------------------------------------------------------------------ checks
@@ -574,6 +595,10 @@ def _warn_about_missing_markers(y: pd.Series, source: str) -> None:
             InconsistentLabelsWarning,
             stacklevel=3,
         )
+
+
+def _one_line(message) -> str:
+    return " ".join(str(message).split())
 
 
 def _rows(count: int) -> str:

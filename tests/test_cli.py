@@ -68,6 +68,7 @@ def test_usage_errors_exit_2(args):
 def test_demo_writes_model_and_figures(tmp_path):
     result = speechmusic("demo", "--output-dir", tmp_path / "out")
     assert result.returncode == 0, result.stderr
+    assert result.stderr == ""
     assert "Accuracy:" in result.stdout and "held-out sources" in result.stdout
     names = sorted(path.name for path in (tmp_path / "out").iterdir())
     assert names == [

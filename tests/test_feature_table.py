@@ -320,3 +320,34 @@ def test_ids_are_kept_as_written(tmp_path):
 def test_numeric_labels_stay_strings(tmp_path):
     _, y = load_quietly(write(tmp_path, "Filename,Label,a\nx,0,1\ny,1,2\n"))
     assert y.tolist() == ["0", "1"]
+
+
+@pytest.mark.parametrize(
+    ("text", "fragment"),
+    [
+        ('Filename,Label,a\nx,"Speech,1\ny,Music,2\n', "line 3 has 2 fields"),
+        ('Filename,Label,a\nx,Speech,1\n"y,Music,2\n', "line 3 has 1 field\\). .* closing one"),
+    ],
+)
+def test_unterminated_quotes(text, fragment):
+    with pytest.raises(ValueError, match=fragment):
+        load_feature_table(io.StringIO(text))
+
+
+def test_arbitrary_text_gives_a_table_or_a_value_error():
+    # Random CSV-ish text: never a parser's own exception type, never a shifted table.
+    rng = np.random.RandomState(0)
+    pieces = np.array([",", ",", "\n", '"', "1", "2.5", "NA", "Speech", " ", "\r", "x", "\ufeff", "\x00"])
+    for _ in range(300):
+        text = "Filename,Label,a\n" + "".join(rng.choice(pieces, size=rng.randint(0, 30)))
+        for source in (io.StringIO(text), io.BytesIO(text.encode())):
+            try:
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore")
+                    X, y = load_feature_table(source)
+            except ValueError as error:
+                assert "feature table" in str(error).lower() and "object at 0x" not in str(error)
+            else:
+                assert (
+                    X.columns.tolist() == ["a"] and X.index.equals(y.index) and X.dtypes.iloc[0] == "float64"
+                )
