@@ -42,7 +42,8 @@ import sys
 from pathlib import Path
 import numpy as np
 import soundfile
-root, path, hours, rate, channels = Path(sys.argv[1]), sys.argv[2], float(sys.argv[3]), int(sys.argv[4]), int(sys.argv[5])
+root, path = Path(sys.argv[1]), sys.argv[2]
+hours, rate, channels = float(sys.argv[3]), int(sys.argv[4]), int(sys.argv[5])
 shared = root.parent / "shared" / "data" / "speech_music"
 folders = [shared / "speech", shared / "music"]
 if not shared.is_dir():
@@ -133,8 +134,10 @@ def main(argv: list[str] | None = None) -> int:
             path = Path(scratch) / f"recording_{hours:g}h.flac"
             seconds = build(path, hours, args.rate, args.channels)
             size_mb = path.stat().st_size / 1e6
-            print(f"\n{hours:g} h recording: {seconds / 3600:.2f} h, {args.rate} Hz x {args.channels}, "
-                  f"FLAC {size_mb:.0f} MB; package from {args.package_root}")
+            print(
+                f"\n{hours:g} h recording: {seconds / 3600:.2f} h, {args.rate} Hz x {args.channels}, "
+                f"FLAC {size_mb:.0f} MB; package from {args.package_root}"
+            )
             figures = {task: measure(path, task, args.package_root) for task in tasks}
             path.unlink()
             for task, result in figures.items():

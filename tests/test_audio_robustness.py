@@ -11,7 +11,12 @@ import soundfile
 from threadpoolctl import threadpool_limits
 
 from sklearn_speechmusic import AudioFeatureExtractor, InvalidAudioError, SkippedAudioWarning
-from sklearn_speechmusic._audio_features import FeatureAccumulator, FrameSettings, clip_features, feature_names
+from sklearn_speechmusic._audio_features import (
+    FeatureAccumulator,
+    FrameSettings,
+    clip_features,
+    feature_names,
+)
 from sklearn_speechmusic._audio_io import resampled_blocks
 from sklearn_speechmusic._spectral import fft_frequencies, hann_window, mel_filterbank
 
@@ -47,7 +52,9 @@ def test_float64_beyond_float32_range_and_a_float_wav(speech, tmp_path):
     assert np.isfinite(AudioFeatureExtractor().transform([(huge, 22050)])).all()
     soundfile.write(tmp_path / "loud.wav", speech * np.float32(1e20), 22050, subtype="FLOAT")
     soundfile.write(tmp_path / "loud44k.wav", np.repeat(speech, 2) * np.float32(1e37), 44100, subtype="FLOAT")
-    assert np.isfinite(AudioFeatureExtractor().transform([tmp_path / "loud.wav", tmp_path / "loud44k.wav"])).all()
+    assert np.isfinite(
+        AudioFeatureExtractor().transform([tmp_path / "loud.wav", tmp_path / "loud44k.wav"])
+    ).all()
 
 
 @pytest.mark.parametrize("shape", [(0,), (0, 2), (2, 0), (1000, 0)])

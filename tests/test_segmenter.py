@@ -226,5 +226,53 @@ def test_segment_command(broadcast, tmp_path):
     missing = subprocess.run(
         [*command, "segment", str(tmp_path / "nope.wav")], capture_output=True, text=True, env=env
     )
-    assert missing.returncode == 1 and "no such audio file" in missing.stderr
+    # The CLI checks its inputs before any work; either wording names the missing file.
+    assert missing.returncode == 1 and "nope.wav" in missing.stderr
+    assert "no such audio file" in missing.stderr or "does not exist" in missing.stderr
     assert "Traceback" not in missing.stderr
+
+
+@pytest.mark.parametrize("amplitude", [1e19, 1e30])
+def test_extreme_levels_give_finite_confidence(amplitude):
+    waveform, _ = soundfile.read(SPEECH[0], dtype="float32")
+    segments = SpeechMusicSegmenter().segment((waveform.astype(np.float64) * amplitude, RATE))
+    assert segments["confidence"].notna().all() and segments["confidence"].between(0, 1).all()
+
+
+@pytest.mark.parametrize("shape", [(0,), (0, 2), (RATE, 0)])
+def test_empty_or_channelless_audio_is_invalid(shape):
+    with pytest.raises(InvalidAudioError, match="contains no audio samples"):
+        SpeechMusicSegmenter().segment((np.zeros(shape, dtype=np.float32), RATE))
+
+
+def test_class_columns_are_found_by_name():
+    """Reordered or renamed class columns still smooth into the right labels."""
+    segmenter = SpeechMusicSegmenter(hop=1.0, min_duration=0.0, smoothing="none", silence_db=None)
+    n = 6
+    windows = pd.DataFrame(
+        {
+            "Music": [0.9, 0.9, 0.9, 0.1, 0.1, 0.1],
+            "level_db": np.zeros(n),
+            "center": np.arange(n) + 1.5,
+            "Speech": [0.1, 0.1, 0.1, 0.9, 0.9, 0.9],
+            "start": np.arange(n, dtype=float),
+            "end": np.arange(n) + 3.0,
+        }
+    )
+    windows.attrs["duration"] = 8.0
+    segments = segmenter.segments_from_windows(windows)
+    assert segments["label"].tolist() == ["Music", "Speech"]
+    with pytest.raises(ValueError, match="missing \\['level_db'\\]"):
+        segmenter.segments_from_windows(windows.drop(columns="level_db"))
+
+
+def test_segmenter_modules_use_no_private_names_of_other_modules():
+    import ast
+
+    package = Path(__file__).parents[1] / "sklearn_speechmusic"
+    for module in ("_segmenter", "_smoothing", "_boundaries", "_audio_io", "_audio_features", "_spectral"):
+        tree = ast.parse((package / f"{module}.py").read_text())
+        for node in ast.walk(tree):
+            if isinstance(node, ast.ImportFrom) and node.module and node.level == 1:
+                private = [alias.name for alias in node.names if alias.name.startswith("_")]
+                assert not private, (module, node.module, private)
