@@ -120,7 +120,7 @@ def level_db(window: np.ndarray) -> float:
     --------
     >>> import numpy as np
     >>> from sklearn_speechmusic._boundaries import level_db
-    >>> round(level_db(np.full(100, 0.1, dtype=np.float32)), 3)
+    >>> float(round(level_db(np.full(100, 0.1, dtype=np.float32)), 3))
     -20.0
     """
     power = float(np.einsum("i,i->", window, window, dtype=np.float64)) / max(window.size, 1)
