@@ -7,7 +7,8 @@ scaling and MFCCs follow librosa's defaults (Slaney mel scale, ``top_db=80``,
 orthonormal DCT-II), so ``mfcc_k_*`` match ``librosa.feature.mfcc(..., center=False)``.
 
 A recording is analysed block by block (:class:`FeatureAccumulator`): per-frame
-values are kept (about 30 MB per hour of audio), samples are not. The summaries
+values are kept (about 30 MB per hour of audio; summarising them peaks at
+about 100 MB per hour), samples are not. The summaries
 are exactly those of the whole recording, with one documented approximation:
 within each block the spectrum is computed on the block scaled to unit RMS, so
 the -100 dB floor of the spectral flatness and centroid is relative to the

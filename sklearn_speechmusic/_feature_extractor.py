@@ -65,9 +65,10 @@ class AudioFeatureExtractor(TransformerMixin, BaseEstimator):
     Each clip is decoded with soundfile (WAV, FLAC, OGG/Vorbis, AIFF, MP3, ...),
     mixed down to mono, resampled to ``sample_rate`` with soxr and scaled to unit
     RMS, so no feature depends on the recording level. Files longer than a
-    minute are read and analysed a minute at a time: memory grows by about
-    30 MB per hour of audio (the per-frame values), not with the decoded
-    samples. Any finite waveform gives finite features. The features (see
+    minute are read and analysed a minute at a time: peak memory grows by
+    about 100 MB per hour of audio (per-frame values and their summaries;
+    ~350 MB in all for a 2-hour file), not with the decoded samples. Any
+    finite waveform gives finite features. The features (see
     :meth:`describe_features`) are the physically meaningful descriptors that
     separate speech from music: 4 Hz syllabic modulation, the share of
     low-energy frames, level dynamics, spectral flux, centroid, roll-off,
