@@ -1,114 +1,63 @@
 """``SpeechMusicClassifier``: the demo's dense network as a scikit-learn classifier.
 
-This is the only module that imports scikeras. scikeras 0.13 is unmaintained and
-gets several things wrong for scikit-learn >= 1.6; each is fixed here, next to the
-code it concerns:
-
-* importing scikeras patches ``__reduce__``/``__deepcopy__`` of Keras' ``Model``,
-  ``Loss``, ``Metric`` and ``Optimizer`` process-wide; the patches are undone right
-  after import (Keras 3 pickles models natively);
-* seeding enables TensorFlow's process-wide op determinism and reseeds the global
-  ``random``/NumPy/TensorFlow generators; here every random draw (initializers,
-  validation split, batch shuffling) gets its own seed instead;
-* Keras' ``validation_split`` holds out the *last* rows; here the hold-out is a
-  shuffled, stratified split;
-* ``_more_tags`` instead of ``__sklearn_tags__``, the mixin order, no feature-count
-  check at predict time and silent acceptance of sparse input are replaced by
-  scikit-learn's own ``validate_data`` and tags;
-* parameters are plain constructor arguments validated by
-  ``_parameter_constraints``, so ``get_params``/``set_params``/``clone`` behave like
-  any scikit-learn estimator.
+Reads like scikit-learn's ``MLPClassifier``: parameters and their validation,
+label encoding, ``fit``/``partial_fit``/``predict_proba`` and the hooks of the
+pickle-free model format. The fitted state is plain arrays; predictions run in the
+NumPy runtime (``_runtime``). Training hands the rows to a scikeras-managed Keras
+network (``_scikeras_adapter``, ``_training``), imported only then.
 """
 
 from __future__ import annotations
 
-import math
+import copy
 import os
-import sys
-import threading
-import weakref
 from numbers import Integral, Real
 from typing import Any
 
-import keras
 import numpy as np
-from sklearn.base import BaseEstimator, ClassifierMixin, _fit_context
+from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.exceptions import NotFittedError
-from sklearn.model_selection import train_test_split
 from sklearn.utils import check_random_state
-from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.multiclass import type_of_target
-from sklearn.utils.validation import check_is_fitted, validate_data
+from sklearn.utils.validation import check_is_fitted
 
-from ._network import DEMO_HIDDEN_LAYER_SIZES, build_dense_network, dense_forward
+from ._compat import Interval, StrOptions, fit_context, validate_data
+from ._network import DEMO_HIDDEN_LAYER_SIZES
+from ._runtime import ACTIVATIONS, check_network_shapes, forward_proba
+
+__all__ = ["SpeechMusicClassifier", "TrainingDivergedError"]
+
+_FLOAT32_MAX = float(np.finfo(np.float32).max)
 
 
-def _import_scikeras_without_side_effects() -> tuple[type, type]:
-    """Import scikeras' ``BaseWrapper`` and undo the class patches it applies.
+class TrainingDivergedError(ValueError):
+    """Training produced a non-finite loss or non-finite weights.
 
-    If the user imported scikeras before us, its patches are their choice and are
-    left alone.
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_speechmusic import SpeechMusicClassifier
+    >>> from sklearn_speechmusic._classifier import TrainingDivergedError
+    >>> X = np.array([[1e30, 0.0], [0.0, 1e30]] * 10)
+    >>> try:
+    ...     SpeechMusicClassifier(epochs=2, random_state=0).fit(X, ["a", "b"] * 10)
+    ... except TrainingDivergedError as error:
+    ...     print("StandardScaler" in str(error))
+    True
     """
-    if "scikeras" not in sys.modules:
-        patched_classes = (keras.Model, keras.losses.Loss, keras.metrics.Metric, keras.optimizers.Optimizer)
-        originals = [dict(vars(cls)) for cls in patched_classes]
-        import scikeras  # noqa: F401  (the import applies the patches)
-
-        for cls, original in zip(patched_classes, originals, strict=True):
-            for name in set(vars(cls)) - set(original):
-                delattr(cls, name)
-            for name, value in original.items():
-                if vars(cls).get(name) is not value:
-                    setattr(cls, name, value)
-    from scikeras.utils.transformers import ClassifierLabelEncoder
-    from scikeras.wrappers import BaseWrapper
-
-    return _without_legacy_tags(BaseWrapper), ClassifierLabelEncoder
 
 
-def _without_legacy_tags(base_wrapper: type) -> type:
-    """Copy of scikeras' ``BaseWrapper`` without its pre-1.6 ``_more_tags``.
-
-    scikit-learn >= 1.6 rejects any class in an estimator's MRO that defines
-    ``_more_tags`` but not ``__sklearn_tags__``. A copy (rather than a patch of
-    scikeras' own class) keeps ``KerasClassifier`` untouched for other users.
-    None of the copied methods uses ``super()`` except ``set_params`` and
-    ``_more_tags``, which the classifier replaces or drops.
-    """
-    legacy = {"_more_tags", "_tags", "__dict__", "__weakref__"}
-    namespace = {name: value for name, value in vars(base_wrapper).items() if name not in legacy}
-    namespace["__qualname__"] = namespace["__name__"] = "ScikerasBaseWrapper"
-    return type("ScikerasBaseWrapper", base_wrapper.__bases__, namespace)
-
-
-_BaseWrapper, _ClassifierLabelEncoder = _import_scikeras_without_side_effects()
-
-_KERAS_ACTIVATIONS = {"relu", "tanh", "sigmoid", "elu", "selu", "gelu", "silu", "swish", "softplus", "linear"}
-# Rows per NumPy forward pass at predict time: bounds the hidden activations' memory.
-_PREDICT_CHUNK_ROWS = 8192
-_CHECKPOINT_SUFFIXES = (".weights.h5", ".keras")
-# NumPy copies of each fitted network's weights for fast predictions, keyed by
-# the Keras model so that an entry disappears with its model.
-_INFERENCE_WEIGHTS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
-# Training batches per call into TensorFlow: fewer Python round trips per epoch.
-_STEPS_PER_EXECUTION = 16
-# Networks that train on behalf of fresh fits, one per architecture and thread.
-# TensorFlow keeps every traced training function alive for the life of the
-# process (~12 MB each, tensorflow#61791); a fit that reuses an already traced
-# trainer adds nothing, so a grid search grows memory per architecture, not per fit.
-_TRAINERS = threading.local()
-_MAX_TRAINERS_PER_THREAD = 4
-
-
-class SpeechMusicClassifier(ClassifierMixin, _BaseWrapper):  # type: ignore[misc, valid-type]
+class SpeechMusicClassifier(ClassifierMixin, BaseEstimator):
     """Dense Keras network for speech/music (or any small set of classes).
 
     The defaults reproduce the original demo network: ``Dense(64, relu) →
     Dense(512, relu, RandomUniform(-0.05, 0.05)) → Dense(128) → Dense(128) →
     Dense(64) → softmax`` output (``RandomUniform(-0.05, 0.05)``), trained with Adam
     on sparse categorical cross-entropy for 20 epochs in batches of 32, holding
-    out 20 % of the rows for validation. Built on scikeras' ``BaseWrapper`` with
-    TensorFlow as the Keras backend.
+    out 20 % of the rows for validation. The network trains in Keras (TensorFlow
+    backend) through scikeras; as in :class:`~sklearn.neural_network.MLPClassifier`,
+    the fitted state is plain arrays (``coefs_``, ``intercepts_``) and predictions
+    run in float64 NumPy, so predicting, pickling and loading need no TensorFlow.
 
     Parameters
     ----------
@@ -168,8 +117,17 @@ class SpeechMusicClassifier(ClassifierMixin, _BaseWrapper):  # type: ignore[misc
         Number of features seen during fit.
     feature_names_in_ : ndarray of shape (n_features,)
         Names of the features seen during fit, when X has string column names.
+    coefs_ : list of ndarray
+        Kernel of each layer (hidden layers, then the output layer), float64
+        copies of the trained float32 weights, read-only.
+    intercepts_ : list of ndarray
+        Bias of each layer, in the same order.
     model_ : keras.Model
-        The fitted Keras model.
+        The fitted network as a Keras model, built from ``coefs_`` and
+        ``intercepts_`` on first access when this estimator was loaded or
+        unpickled (this imports TensorFlow). Changes made to it
+        (``model_.set_weights``, ``model_.load_weights``, ``model_.fit``) are
+        seen by later predictions.
     history_ : dict of str to list of float
         Per-epoch ``loss`` and ``accuracy``, and ``val_loss``/``val_accuracy``
         when rows were held out for validation.
@@ -202,7 +160,7 @@ class SpeechMusicClassifier(ClassifierMixin, _BaseWrapper):  # type: ignore[misc
 
     _parameter_constraints: dict[str, list[Any]] = {
         "hidden_layer_sizes": ["array-like", Interval(Integral, 1, None, closed="left")],
-        "activation": [StrOptions(_KERAS_ACTIVATIONS)],
+        "activation": [StrOptions(set(ACTIVATIONS))],
         "learning_rate": [Interval(Real, 0, None, closed="neither")],
         "epochs": [Interval(Integral, 1, None, closed="left")],
         "batch_size": [Interval(Integral, 1, None, closed="left")],
@@ -214,9 +172,6 @@ class SpeechMusicClassifier(ClassifierMixin, _BaseWrapper):  # type: ignore[misc
         "random_state": ["random_state"],
         "verbose": [Interval(Integral, 0, 2, closed="both")],
     }
-
-    # scikeras reads this flag; re-fitting always starts from fresh weights here.
-    warm_start = False
 
     def __init__(
         self,
@@ -247,36 +202,6 @@ class SpeechMusicClassifier(ClassifierMixin, _BaseWrapper):  # type: ignore[misc
         self.random_state = random_state
         self.verbose = verbose
 
-    # scikeras treats every public instance attribute as a parameter and accepts
-    # routed ``model__*``/``fit__*`` names that ``clone`` would silently drop;
-    # parameters here are exactly the constructor's, as in scikit-learn.
-    _get_param_names = BaseEstimator.__dict__["_get_param_names"]
-
-    def set_params(self, **params):
-        """Set the parameters of this estimator.
-
-        Parameters
-        ----------
-        **params : dict
-            Estimator parameters, including ``<step>__<param>`` names when the
-            classifier sits inside a Pipeline or a search.
-
-        Returns
-        -------
-        self : SpeechMusicClassifier
-            This estimator.
-
-        Examples
-        --------
-        >>> from sklearn_speechmusic import SpeechMusicClassifier
-        >>> SpeechMusicClassifier().set_params(epochs=5).epochs
-        5
-        """
-        return BaseEstimator.set_params(self, **params)
-
-    def __repr__(self, N_CHAR_MAX=700):
-        return BaseEstimator.__repr__(self, N_CHAR_MAX=N_CHAR_MAX)
-
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.input_tags.sparse = False
@@ -284,10 +209,63 @@ class SpeechMusicClassifier(ClassifierMixin, _BaseWrapper):  # type: ignore[misc
         return tags
 
     def __sklearn_is_fitted__(self) -> bool:
-        return hasattr(self, "model_")
+        return "_coefs" in vars(self)
+
+    # ------------------------------------------------------------ fitted state
+    @property
+    def coefs_(self) -> list[np.ndarray]:
+        """Kernel of each layer, output layer last (read-only float64 arrays)."""
+        return self._weights()[0]
+
+    @property
+    def intercepts_(self) -> list[np.ndarray]:
+        """Bias of each layer, output layer last (read-only float64 arrays)."""
+        return self._weights()[1]
+
+    @property
+    def model_(self):
+        """The fitted network as a Keras model (imports TensorFlow on first access)."""
+        check_is_fitted(self)
+        network = self._keras_network()
+        # From now on the user holds the network and may change its weights:
+        # predictions read them from it instead of from the arrays.
+        self._model_shared = True
+        return network.model_
+
+    def _weights(self) -> tuple[list[np.ndarray], list[np.ndarray]]:
+        check_is_fitted(self)
+        if self.__dict__.get("_model_shared"):
+            return self._network.weights()
+        return self._coefs, self._intercepts
+
+    def _keras_network(self):
+        """The scikeras-managed Keras network, rebuilt from the arrays when absent."""
+        network = self.__dict__.get("_network")
+        if network is None:
+            from ._scikeras_adapter import ScikerasNetwork
+
+            network = ScikerasNetwork.from_weights(
+                self._coefs,
+                self._intercepts,
+                self.__dict__.get("_optimizer_state"),
+                seed=self._draw_seed(),
+                settings=self._training_settings(),
+            )
+            network.history_ = copy.deepcopy(getattr(self, "history_", {"loss": []}))
+            self._network = network
+        return network
+
+    def _set_fitted_network(self, network) -> None:
+        """Take the trained network's weights as the fitted state."""
+        coefs, intercepts = network.weights()
+        if not all(np.isfinite(array).all() for array in (*coefs, *intercepts)):
+            raise self._diverged("the weights")
+        self._coefs, self._intercepts = coefs, intercepts
+        self._network = network
+        self.__dict__.pop("_optimizer_state", None)
 
     # ------------------------------------------------------------------ fitting
-    @_fit_context(prefer_skip_nested_validation=True)
+    @fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y, sample_weight=None):
         """Build a fresh network and train it on ``(X, y)``.
 
@@ -316,8 +294,30 @@ class SpeechMusicClassifier(ClassifierMixin, _BaseWrapper):  # type: ignore[misc
         >>> len(clf.history_["loss"])
         2
         """
-        self._known_classes = None
-        self._fit(X, y, sample_weight=sample_weight, warm_start=False, epochs=self.epochs, initial_epoch=0)
+        X, y = self._check_training_data(X, y, reset=True)
+        sample_weight = self._check_sample_weight(sample_weight, X)
+        classes, y_index = np.unique(y, return_inverse=True)
+        if classes.size < 2:
+            raise ValueError(
+                f"{type(self).__name__} needs samples of at least 2 classes in y; "
+                f"got only one class: {classes.tolist()[0]!r}."
+            )
+        from ._scikeras_adapter import ScikerasNetwork
+
+        network = ScikerasNetwork(
+            _check_hidden_layer_sizes(self.hidden_layer_sizes),
+            classes.size,
+            self._draw_seed(),
+            self._training_settings(),
+        )
+        network.train(X, y_index, sample_weight, epochs=int(self.epochs), warm_start=False)
+        self._check_history(network.history_)
+        self._set_fitted_network(network)
+        self._model_shared = False
+        self.classes_ = classes
+        self.history_ = network.history_
+        self.best_epoch_ = network.best_epoch_
+        self.n_samples_fit_ = _rows_with_weight(X, sample_weight)
         return self
 
     def partial_fit(self, X, y, classes=None, sample_weight=None):
@@ -354,17 +354,52 @@ class SpeechMusicClassifier(ClassifierMixin, _BaseWrapper):  # type: ignore[misc
         >>> len(clf.history_["loss"])
         2
         """
-        if not self.__sklearn_is_fitted__():
+        first_call = not self.__sklearn_is_fitted__()
+        if first_call:
             self._validate_params()
-            self._known_classes = None if classes is None else np.unique(np.asarray(classes))
-        self._fit(
-            X,
-            y,
-            sample_weight=sample_weight,
-            warm_start=True,
-            epochs=1,
-            initial_epoch=self.current_epoch,
-        )
+        X, y = self._check_training_data(X, y, reset=first_call)
+        sample_weight = self._check_sample_weight(sample_weight, X)
+        if first_call:
+            known = np.unique(np.asarray(y if classes is None else classes))
+            if known.size < 2:
+                raise ValueError(
+                    f"{type(self).__name__} needs samples of at least 2 classes in y; "
+                    f"got only one class: {known.tolist()[0]!r}."
+                )
+        else:
+            known = self.classes_
+        unseen = np.setdiff1d(np.unique(y), known)
+        if unseen.size:
+            raise ValueError(
+                f"y contains labels {unseen.tolist()} not seen in the first call; "
+                f"known classes are {known.tolist()}. Pass every class to the "
+                "first partial_fit call with classes=..."
+            )
+        if first_call:
+            from ._scikeras_adapter import ScikerasNetwork
+
+            network = ScikerasNetwork(
+                _check_hidden_layer_sizes(self.hidden_layer_sizes),
+                known.size,
+                self._draw_seed(),
+                self._training_settings(),
+            )
+        else:
+            network = self._keras_network()
+        try:
+            network.train(X, np.searchsorted(known, y), sample_weight, epochs=1, warm_start=True)
+            self._check_history(network.history_)
+            self._set_fitted_network(network)
+        except BaseException:
+            # The network may hold a failed step's weights: the next call rebuilds
+            # it from the last good arrays.
+            self.__dict__.pop("_network", None)
+            self._model_shared = False
+            raise
+        self.classes_ = known
+        self.history_ = copy.deepcopy(network.history_)
+        self.best_epoch_ = network.best_epoch_
+        self.n_samples_fit_ = _rows_with_weight(X, sample_weight)
         return self
 
     def initialize(self, X, y):
@@ -393,8 +428,20 @@ class SpeechMusicClassifier(ClassifierMixin, _BaseWrapper):  # type: ignore[misc
         (None, 2)
         """
         self._validate_params()
-        self._known_classes = None
-        self._initialize(X, y)
+        X, y = self._check_training_data(X, y, reset=True)
+        classes, y_index = np.unique(y, return_inverse=True)
+        from ._scikeras_adapter import ScikerasNetwork
+
+        network = ScikerasNetwork(
+            _check_hidden_layer_sizes(self.hidden_layer_sizes),
+            classes.size,
+            self._draw_seed(),
+            self._training_settings(),
+        )
+        network.initialize(X, y_index)
+        self._set_fitted_network(network)
+        self._model_shared = False
+        self.classes_ = classes
         return self
 
     def load_weights(self, filepath):
@@ -433,74 +480,17 @@ class SpeechMusicClassifier(ClassifierMixin, _BaseWrapper):  # type: ignore[misc
         path = os.fspath(filepath)
         if not os.path.isfile(path):
             raise FileNotFoundError(f"No weights file at {path!r}.")
-        optimizer = self.model_.optimizer
+        network = self._keras_network()
+        optimizer = network.model_.optimizer
         if not optimizer.built:
             # Lets a ``.keras`` checkpoint restore Adam's state too, so training can go on.
-            optimizer.build(self.model_.trainable_variables)
-        self.model_.load_weights(path)
-        _INFERENCE_WEIGHTS.pop(self.model_, None)
+            optimizer.build(network.model_.trainable_variables)
+        network.model_.load_weights(path)
+        self._set_fitted_network(network)
         return self
 
-    # ------------------------------------------------------ safe-format support
-    def _fitted_state(self) -> dict[str, Any]:
-        """JSON-compatible fitted attributes, for the pickle-free model format."""
-        check_is_fitted(self)
-        state = {
-            "classes": self.classes_.tolist(),
-            "classes_dtype": self.classes_.dtype.str if self.classes_.dtype != object else "object",
-            "n_features_in": int(self.n_features_in_),
-            "history": getattr(self, "history_", {}),
-            "best_epoch": getattr(self, "best_epoch_", None),
-            "n_samples_fit": getattr(self, "n_samples_fit_", None),
-        }
-        if hasattr(self, "feature_names_in_"):
-            state["feature_names_in"] = self.feature_names_in_.tolist()
-        return state
-
-    def _restore_fitted_state(self, state: dict[str, Any], model) -> SpeechMusicClassifier:
-        """Inverse of :meth:`_fitted_state`, with ``model`` as the Keras network."""
-        from sklearn.preprocessing import FunctionTransformer
-
-        classes = np.asarray(state["classes"], dtype=np.dtype(state["classes_dtype"]))
-        self._known_classes = classes
-        self.target_encoder_ = self.target_encoder.fit(classes)
-        self.__dict__.update(self.target_encoder_.get_metadata())
-        self._known_classes = None
-        self.n_features_in_ = int(state["n_features_in"])
-        if "feature_names_in" in state:
-            self.feature_names_in_ = np.asarray(state["feature_names_in"], dtype=object)
-        self.feature_encoder_ = FunctionTransformer().fit(np.zeros((1, self.n_features_in_)))
-        self.history_ = {str(key): [float(v) for v in values] for key, values in state["history"].items()}
-        self.best_epoch_ = state["best_epoch"]
-        if state["n_samples_fit"] is not None:
-            self.n_samples_fit_ = int(state["n_samples_fit"])
-        self._seed = 0
-        self.model_ = model
-        return self
-
-    # -------------------------------------------------- scikeras extension points
-    @property
-    def target_encoder(self):
-        """Label encoder mapping class labels to the network's integer targets."""
-        known = getattr(self, "_known_classes", None)
-        categories = "auto" if known is None else [known]
-        return _ClassifierLabelEncoder(loss="sparse_categorical_crossentropy", categories=categories)
-
-    def _initialize(self, X, y=None):
-        seed_source = check_random_state(self.random_state)
-        self._seed = int(seed_source.randint(np.iinfo(np.int32).max))
-        return super()._initialize(X, y)
-
-    def _initialize_callbacks(self) -> None:
-        for callback in self.callbacks or []:
-            if not _is_keras_callback(callback):
-                raise TypeError(
-                    "callbacks must be a list of keras.callbacks.Callback instances; "
-                    f"got {callback!r} of type {type(callback).__name__}."
-                )
-
-    def _validate_data(self, X=None, y=None, reset=False, y_numeric=False):
-        X, y = validate_data(self, X, y, reset=reset, dtype=np.float32)
+    def _check_training_data(self, X, y, *, reset: bool):
+        X, y = validate_data(self, X, y, reset=reset, dtype=np.float64)
         target_type = type_of_target(y, input_name="y")
         if target_type not in ("binary", "multiclass"):
             raise ValueError(
@@ -508,167 +498,61 @@ class SpeechMusicClassifier(ClassifierMixin, _BaseWrapper):  # type: ignore[misc
                 "labels (binary or multiclass) in y, one label per row; for continuous "
                 "values use a regressor."
             )
-        present = np.unique(y)
-        if reset:
-            known = getattr(self, "_known_classes", None)
-            n_classes = present.size if known is None else np.asarray(known).size
-            if n_classes < 2:
-                raise ValueError(
-                    f"{type(self).__name__} needs samples of at least 2 classes in y; "
-                    f"got only one class: {present.tolist()[0]!r}."
-                )
-        else:
-            unseen = np.setdiff1d(present, self.classes_)
-            if unseen.size:
-                raise ValueError(
-                    f"y contains labels {unseen.tolist()} not seen in the first call; "
-                    f"known classes are {self.classes_.tolist()}. Pass every class to the "
-                    "first partial_fit call with classes=..."
-                )
-        return X, y
+        largest = float(np.abs(X).max()) if X.size else 0.0
+        if largest > _FLOAT32_MAX:
+            raise ValueError(
+                f"X holds values up to {largest:.3g}, beyond float32's range ({_FLOAT32_MAX:.3g}), "
+                "in which the network trains. Scale the features first, for example with "
+                "make_pipeline(StandardScaler(), SpeechMusicClassifier())."
+            )
+        return X.astype(np.float32), y
 
-    def _build_keras_model(self):
-        hidden_layer_sizes = _check_hidden_layer_sizes(self.hidden_layer_sizes)
-        return build_dense_network(
-            n_features=self.n_features_in_,
-            n_classes=self.n_classes_,
-            hidden_layer_sizes=hidden_layer_sizes,
+    @staticmethod
+    def _check_sample_weight(sample_weight, X):
+        if sample_weight is None:
+            return None
+        from sklearn.utils.validation import _check_sample_weight
+
+        sample_weight = _check_sample_weight(sample_weight, X, dtype=np.float32)
+        if (sample_weight < 0).any():
+            raise ValueError(
+                f"sample_weight must be non-negative; got {int((sample_weight < 0).sum())} negative "
+                f"weights (smallest {float(sample_weight.min()):.3g}). Use 0 to leave a row out."
+            )
+        return sample_weight
+
+    def _check_history(self, history: dict) -> None:
+        losses = np.asarray(history.get("loss", []), dtype=float)
+        if not np.isfinite(losses).all():
+            raise self._diverged(f"the loss (epoch {int(np.argmin(np.isfinite(losses))) + 1})")
+
+    def _diverged(self, what: str) -> TrainingDivergedError:
+        return TrainingDivergedError(
+            f"Training diverged: {what} became NaN or infinite. The features are probably not "
+            "scaled (large values overflow the network's float32 arithmetic): put a StandardScaler "
+            "in front, make_pipeline(StandardScaler(), SpeechMusicClassifier()), or lower "
+            f"learning_rate (now {self.learning_rate})."
+        )
+
+    def _draw_seed(self) -> int:
+        return int(check_random_state(self.random_state).randint(np.iinfo(np.int32).max))
+
+    def _training_settings(self):
+        from ._training import TrainingSettings
+
+        return TrainingSettings(
+            batch_size=int(self.batch_size),
+            validation_split=float(self.validation_split),
+            early_stopping=bool(self.early_stopping),
+            patience=int(self.patience),
+            checkpoint_path=self.checkpoint_path,
+            callbacks=tuple(self.callbacks or ()),
             activation=self.activation,
             learning_rate=float(self.learning_rate),
-            seed=self._seed,
-            steps_per_execution=_STEPS_PER_EXECUTION,
+            verbose=int(self.verbose),
         )
-
-    def _pooled_trainer(self, weighted: bool):
-        """``(pool key, trainer)``: a compiled network like ``model_`` whose training
-        function may already be traced; give it back with :func:`_return_trainer`."""
-        key = (
-            self.n_features_in_,
-            self.n_classes_,
-            _check_hidden_layer_sizes(self.hidden_layer_sizes),
-            self.activation,
-            weighted,
-        )
-        pool = getattr(_TRAINERS, "pool", None)
-        if pool is None:
-            pool = _TRAINERS.pool = {}
-        # Out of the pool while it trains: a fit nested in a callback of this
-        # one gets a trainer of its own.
-        trainer = pool.pop(key, None)
-        if trainer is None:
-            trainer = self._build_keras_model()
-        _copy_training_state(self.model_, trainer)
-        trainer.optimizer.learning_rate.assign(float(self.learning_rate))
-        trainer.stop_training = False
-        return key, trainer
-
-    def _fit_keras_model(self, X, y, sample_weight, warm_start, epochs, initial_epoch, **kwargs):
-        import tensorflow as tf
-
-        _check_checkpoint_path(self.checkpoint_path)
-        split_rng = np.random.RandomState([self._seed, initial_epoch])
-        train_idx, val_idx = _stratified_holdout(y.ravel(), self.validation_split, split_rng)
-        train_arrays = (X[train_idx], y[train_idx])
-        if sample_weight is not None:
-            train_arrays += (sample_weight[train_idx],)
-        dataset = (
-            tf.data.Dataset.from_tensor_slices(train_arrays)
-            # An op-level seed makes the batch order reproducible without setting
-            # TensorFlow's global seed.
-            .shuffle(len(train_idx), seed=int(split_rng.randint(np.iinfo(np.int32).max)))
-            .batch(int(self.batch_size))
-        )
-        callbacks: list = []
-        if val_idx.size:
-            # First, so that early stopping, checkpoints, user callbacks and the
-            # History all see val_loss/val_accuracy of the epoch.
-            callbacks.append(
-                _HoldoutMetrics(
-                    X[val_idx],
-                    y[val_idx].ravel().astype(np.int64),
-                    None if sample_weight is None else sample_weight[val_idx],
-                    self.activation,
-                )
-            )
-        monitor = "val_loss" if val_idx.size else "loss"
-        callbacks += list(self.callbacks or [])
-        stopper = None
-        if self.early_stopping:
-            stopper = keras.callbacks.EarlyStopping(
-                monitor=monitor, patience=int(self.patience), restore_best_weights=True
-            )
-            callbacks.append(stopper)
-        if self.checkpoint_path is not None:
-            path = os.fspath(self.checkpoint_path)
-            callbacks.append(
-                keras.callbacks.ModelCheckpoint(
-                    path,
-                    monitor=monitor,
-                    save_best_only=True,
-                    save_weights_only=path.endswith(".weights.h5"),
-                )
-            )
-
-        # A fresh fit trains a pooled network of the same architecture whose
-        # training function is already traced, starting from this model's
-        # initial weights and a reset optimizer: the same arithmetic, no new trace.
-        key, trainer = (None, self.model_) if warm_start else self._pooled_trainer(sample_weight is not None)
-        try:
-            keras_history = trainer.fit(
-                dataset,
-                epochs=initial_epoch + epochs,
-                initial_epoch=initial_epoch,
-                callbacks=callbacks,
-                shuffle=False,  # the dataset above already reshuffles every epoch
-                verbose=int(self.verbose),
-            )
-            if key is not None:
-                _copy_training_state(trainer, self.model_)
-        finally:
-            if key is not None:
-                _return_trainer(key, trainer)
-        new_history = {
-            key: [float(value) for value in values] for key, values in keras_history.history.items()
-        }
-        if warm_start and initial_epoch > 0 and hasattr(self, "history_"):
-            for key, values in new_history.items():
-                self.history_.setdefault(key, []).extend(values)
-        else:
-            self.history_ = new_history
-        self.best_epoch_ = None if stopper is None else int(stopper.best_epoch) + 1
-        self.n_samples_fit_ = int(X.shape[0])
 
     # ---------------------------------------------------------------- predicting
-    def _predict_raw(self, X, **kwargs):
-        check_is_fitted(self)
-        X = validate_data(self, X, reset=False, dtype=np.float32)
-        weights = self._inference_weights()
-        batches = [
-            dense_forward(weights, self.activation, X[start : start + _PREDICT_CHUNK_ROWS])
-            for start in range(0, X.shape[0], _PREDICT_CHUNK_ROWS)
-        ]
-        probabilities = np.concatenate(batches).astype(np.float64)
-        # float32 softmax rows sum to 1 only up to rounding; renormalise in float64.
-        probabilities /= probabilities.sum(axis=1, keepdims=True)
-        return probabilities
-
-    def _inference_weights(self) -> list[np.ndarray]:
-        """The network's weights as NumPy arrays, cached between predictions.
-
-        Reading the weights out of TensorFlow costs ~0.3 ms, ten times a one-row
-        forward pass. The cache lives outside the estimator (predict must not
-        change it), keyed by the Keras model itself, so it dies with the model;
-        it is re-read when the optimizer has taken more steps (``partial_fit``,
-        ``model_.fit``) and dropped by ``load_weights``.
-        """
-        steps = int(self.model_.optimizer.iterations.numpy())
-        cached = _INFERENCE_WEIGHTS.get(self.model_)
-        if cached is not None and cached[0] == steps:
-            return cached[1]
-        weights = [np.asarray(w, dtype=np.float32) for w in self.model_.get_weights()]
-        _INFERENCE_WEIGHTS[self.model_] = (steps, weights)
-        return weights
-
     def predict_proba(self, X):
         """Probability of each class for each row of ``X``.
 
@@ -691,7 +575,10 @@ class SpeechMusicClassifier(ClassifierMixin, _BaseWrapper):  # type: ignore[misc
         >>> clf.predict_proba(X[:3]).shape
         (3, 2)
         """
-        return self._predict_raw(X)
+        check_is_fitted(self)
+        X = validate_data(self, X, reset=False, dtype=np.float64)
+        coefs, intercepts = self._weights()
+        return forward_proba(coefs, intercepts, self.activation, X)
 
     def predict(self, X):
         """Most probable class label for each row of ``X``.
@@ -715,61 +602,79 @@ class SpeechMusicClassifier(ClassifierMixin, _BaseWrapper):  # type: ignore[misc
         >>> clf.predict(X[:2]).tolist()
         ['a', 'b']
         """
-        probabilities = self._predict_raw(X)
+        probabilities = self.predict_proba(X)
         return self.classes_[np.argmax(probabilities, axis=1)]
 
+    # --------------------------------------------------------------- persistence
+    def __getstate__(self):
+        # A copy: object.__getstate__ may return the instance's own __dict__.
+        state = dict(super().__getstate__())
+        network = state.pop("_network", None)
+        if network is not None:
+            # Pickles hold arrays, never a Keras object: loading needs no TensorFlow.
+            state["_coefs"], state["_intercepts"] = network.weights()
+            state["_optimizer_state"] = network.optimizer_state()
+        state.pop("_model_shared", None)
+        return state
 
-class _HoldoutMetrics(keras.callbacks.Callback):
-    """``val_loss`` and ``val_accuracy`` of the hold-out rows, computed in NumPy.
-
-    Keras' own validation runs ``evaluate`` every epoch, which costs ~50 ms of
-    data-pipeline set-up for a few hundred rows (a third of a default fit). The
-    same sparse categorical cross-entropy (probabilities clipped to
-    [1e-7, 1 - 1e-7], weighted loss summed over rows and divided by their
-    number) and accuracy (weighted mean) take about a millisecond here.
-    """
-
-    def __init__(self, X, y, sample_weight, activation):
-        super().__init__()
-        self.X, self.y, self.activation = X, y, activation
-        self.sample_weight = (
-            np.ones(len(y)) if sample_weight is None else np.asarray(sample_weight, dtype=float)
+    def _fitted_state(self) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
+        """JSON-compatible fitted attributes and the named weight arrays, for the safe format."""
+        check_is_fitted(self)
+        state = {
+            "classes": self.classes_.tolist(),
+            "classes_dtype": self.classes_.dtype.str if self.classes_.dtype != object else "object",
+            "n_features_in": int(self.n_features_in_),
+            "history": getattr(self, "history_", {}),
+            "best_epoch": getattr(self, "best_epoch_", None),
+            "n_samples_fit": getattr(self, "n_samples_fit_", None),
+        }
+        if hasattr(self, "feature_names_in_"):
+            state["feature_names_in"] = self.feature_names_in_.tolist()
+        coefs, intercepts = self._weights()
+        arrays = {f"coef_{index}": kernel.astype(np.float32) for index, kernel in enumerate(coefs)}
+        arrays.update(
+            {f"intercept_{index}": bias.astype(np.float32) for index, bias in enumerate(intercepts)}
         )
+        return state, arrays
 
-    def on_epoch_end(self, epoch, logs=None):
-        probabilities = dense_forward(self.model.get_weights(), self.activation, self.X)
-        true_class = probabilities[np.arange(len(self.y)), self.y].astype(np.float64)
-        losses = -np.log(np.clip(true_class, 1e-7, 1 - 1e-7))
-        correct = probabilities.argmax(axis=1) == self.y
-        if logs is not None:
-            logs["val_loss"] = float(np.sum(self.sample_weight * losses) / len(self.y))
-            logs["val_accuracy"] = float(np.sum(self.sample_weight * correct) / np.sum(self.sample_weight))
+    def _restore_fitted_state(
+        self, state: dict[str, Any], arrays: dict[str, np.ndarray]
+    ) -> SpeechMusicClassifier:
+        """Inverse of :meth:`_fitted_state`; raises ValueError when the parts do not fit together."""
+        classes = np.asarray(state["classes"], dtype=np.dtype(state["classes_dtype"]))
+        n_layers = len([name for name in arrays if name.startswith("coef_")])
+        coefs = [_read_only(arrays[f"coef_{index}"]) for index in range(n_layers)]
+        intercepts = [_read_only(arrays[f"intercept_{index}"]) for index in range(n_layers)]
+        n_features = int(state["n_features_in"])
+        problem = check_network_shapes(coefs, intercepts, n_features, classes.size)
+        if problem is not None:
+            raise ValueError(f"{problem} (n_features_in_={n_features}, classes {classes.tolist()})")
+        expected_hidden = _check_hidden_layer_sizes(self.hidden_layer_sizes)
+        if tuple(kernel.shape[1] for kernel in coefs[:-1]) != expected_hidden:
+            raise ValueError(f"the network's hidden layers do not match hidden_layer_sizes={expected_hidden}")
+        self.classes_ = classes
+        self.n_features_in_ = n_features
+        if "feature_names_in" in state:
+            names = np.asarray(state["feature_names_in"], dtype=object)
+            if names.size != n_features:
+                raise ValueError(f"{names.size} feature names for {n_features} features")
+            self.feature_names_in_ = names
+        self.history_ = {str(key): [float(v) for v in values] for key, values in state["history"].items()}
+        self.best_epoch_ = state["best_epoch"]
+        if state["n_samples_fit"] is not None:
+            self.n_samples_fit_ = int(state["n_samples_fit"])
+        self._coefs, self._intercepts = coefs, intercepts
+        return self
 
 
-def _return_trainer(key, trainer) -> None:
-    """Put a pooled trainer back, most recently used last; drop the oldest beyond the cap."""
-    pool = _TRAINERS.pool
-    pool[key] = trainer
-    while len(pool) > _MAX_TRAINERS_PER_THREAD:
-        pool.pop(next(iter(pool)))
+def _read_only(array) -> np.ndarray:
+    array = np.array(array, dtype=np.float64)
+    array.flags.writeable = False
+    return array
 
 
-def _copy_training_state(source, target) -> None:
-    """Give ``target`` the weights and optimizer state (moments, step count) of ``source``.
-
-    Both are networks of one architecture with the same optimizer; an optimizer
-    that has not stepped yet is built first, so its variables exist to copy into.
-    """
-    target.set_weights(source.get_weights())
-    for model in (source, target):
-        if not model.optimizer.built:
-            model.optimizer.build(model.trainable_variables)
-    for mine, theirs in zip(target.optimizer.variables, source.optimizer.variables, strict=True):
-        mine.assign(theirs)
-
-
-def _is_keras_callback(obj) -> bool:
-    return isinstance(obj, keras.callbacks.Callback)
+def _rows_with_weight(X, sample_weight) -> int:
+    return int(X.shape[0] if sample_weight is None else np.count_nonzero(sample_weight))
 
 
 def _check_hidden_layer_sizes(hidden_layer_sizes) -> tuple[int, ...]:
@@ -782,40 +687,3 @@ def _check_hidden_layer_sizes(hidden_layer_sizes) -> tuple[int, ...]:
             f"for example (64, 512, 128); got {hidden_layer_sizes!r}."
         )
     return tuple(int(units) for units in sizes)
-
-
-def _check_checkpoint_path(checkpoint_path) -> None:
-    if checkpoint_path is None:
-        return
-    path = os.fspath(checkpoint_path)
-    if not path.endswith(_CHECKPOINT_SUFFIXES):
-        raise ValueError(
-            f"checkpoint_path must end with '.weights.h5' (weights only) or '.keras' "
-            f"(whole model); got {path!r}."
-        )
-    directory = os.path.dirname(os.path.abspath(path))
-    if not os.path.isdir(directory):
-        raise ValueError(f"checkpoint_path's folder {directory!r} does not exist; create it first.")
-
-
-def _stratified_holdout(y, validation_split, rng) -> tuple[np.ndarray, np.ndarray]:
-    """Indices of the training and validation rows: shuffled, stratified by class.
-
-    Falls back to a plain shuffled split when a class is too small to appear on
-    both sides, and holds nothing out when there are fewer than two rows.
-    """
-    indices = np.arange(y.shape[0])
-    if validation_split == 0 or indices.size < 2:
-        return indices, indices[:0]
-    n_validation = math.ceil(validation_split * indices.size)
-    if n_validation >= indices.size:
-        raise ValueError(
-            f"validation_split={validation_split} would hold out all {indices.size} rows, "
-            "leaving none to train on; lower it or set it to 0."
-        )
-    seed = int(rng.randint(np.iinfo(np.int32).max))
-    try:
-        train_idx, val_idx = train_test_split(indices, test_size=n_validation, stratify=y, random_state=seed)
-    except ValueError:
-        train_idx, val_idx = train_test_split(indices, test_size=n_validation, random_state=seed)
-    return np.sort(train_idx), np.sort(val_idx)

@@ -1,8 +1,11 @@
-"""The dense Keras network of the original speech/music demo."""
+"""The dense Keras network of the original speech/music demo, and its weights as NumPy arrays.
+
+Only training builds a Keras network; predictions run on the arrays (``_runtime``).
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -100,75 +103,58 @@ def build_dense_network(
     return model
 
 
-# NumPy versions of the hidden-layer activations, matching keras.activations.
-_SELU_ALPHA = 1.6732632423543772
-_SELU_SCALE = 1.0507009873554805
-
-
-def _sigmoid(x):
-    return 1 / (1 + np.exp(-x))
-
-
-def _elu(x):
-    return np.where(x > 0, x, np.expm1(np.minimum(x, 0)))
-
-
-def _gelu(x):
-    from scipy.special import erf
-
-    return 0.5 * x * (1 + erf(x / np.sqrt(np.float32(2))))
-
-
-NUMPY_ACTIVATIONS: dict[str, Callable[[np.ndarray], np.ndarray]] = {
-    "relu": lambda x: np.maximum(x, 0),
-    "tanh": np.tanh,
-    "sigmoid": _sigmoid,
-    "elu": _elu,
-    "selu": lambda x: _SELU_SCALE * np.where(x > 0, x, _SELU_ALPHA * np.expm1(np.minimum(x, 0))),
-    "gelu": _gelu,
-    "silu": lambda x: x * _sigmoid(x),
-    "swish": lambda x: x * _sigmoid(x),
-    "softplus": lambda x: np.logaddexp(np.float32(0), x),
-    "linear": lambda x: x,
-}
-
-
-def dense_forward(weights: Sequence[np.ndarray], activation: str, X: np.ndarray) -> np.ndarray:
-    """Class probabilities of the dense network, computed in NumPy.
-
-    Calling the Keras model costs milliseconds per call whatever the batch size
-    (``model.predict`` tens of milliseconds); the same arithmetic in NumPy costs
-    tens of microseconds for one row. Results equal Keras' to float32 rounding.
+def network_weights(model: keras.Model) -> tuple[list[np.ndarray], list[np.ndarray]]:
+    """The kernels and biases of a network built by :func:`build_dense_network`.
 
     Parameters
     ----------
-    weights : sequence of ndarray
-        ``model.get_weights()`` of a network built by :func:`build_dense_network`:
-        kernel, bias for each hidden layer, then the output layer's.
-    activation : str
-        Hidden-layer activation name.
-    X : ndarray of shape (n_samples, n_features), dtype float32
-        Input rows.
+    model : keras.Model
+        The network.
 
     Returns
     -------
-    proba : ndarray of shape (n_samples, n_classes), dtype float32
-        Softmax outputs.
+    coefs, intercepts : list of ndarray
+        float64 copies (exact: the network trains in float32), read-only, in layer
+        order, output layer last.
 
     Examples
     --------
-    >>> import numpy as np
-    >>> from sklearn_speechmusic._network import build_dense_network, dense_forward
-    >>> model = build_dense_network(n_features=3, n_classes=2, hidden_layer_sizes=(4,),
-    ...     activation="tanh", learning_rate=1e-3, seed=0)
-    >>> X = np.ones((2, 3), dtype=np.float32)
-    >>> bool(np.allclose(dense_forward(model.get_weights(), "tanh", X), model(X).numpy(), atol=1e-6))
+    >>> from sklearn_speechmusic._network import build_dense_network, network_weights
+    >>> model = build_dense_network(n_features=4, n_classes=2,
+    ...     hidden_layer_sizes=(8,), activation="relu", learning_rate=1e-3, seed=0)
+    >>> coefs, intercepts = network_weights(model)
+    >>> [c.shape for c in coefs], coefs[0].dtype.name
+    ([(4, 8), (8, 2)], 'float64')
+    """
+    arrays = []
+    for value in model.get_weights():
+        array = np.array(value, dtype=np.float64)
+        array.flags.writeable = False
+        arrays.append(array)
+    return arrays[0::2], arrays[1::2]
+
+
+def set_network_weights(
+    model: keras.Model, coefs: Sequence[np.ndarray], intercepts: Sequence[np.ndarray]
+) -> None:
+    """Give a network built by :func:`build_dense_network` these kernels and biases.
+
+    Parameters
+    ----------
+    model : keras.Model
+        The network, of matching shapes.
+    coefs, intercepts : sequence of ndarray
+        As returned by :func:`network_weights`.
+
+    Examples
+    --------
+    >>> from sklearn_speechmusic._network import build_dense_network, network_weights, set_network_weights
+    >>> build = dict(n_features=4, n_classes=2, hidden_layer_sizes=(8,), activation="relu",
+    ...     learning_rate=1e-3)
+    >>> source, target = build_dense_network(**build, seed=0), build_dense_network(**build, seed=1)
+    >>> set_network_weights(target, *network_weights(source))
+    >>> bool((network_weights(target)[0][0] == network_weights(source)[0][0]).all())
     True
     """
-    hidden = X
-    apply = NUMPY_ACTIVATIONS[activation]
-    for kernel, bias in zip(weights[:-2:2], weights[1:-2:2], strict=True):
-        hidden = apply(hidden @ kernel + bias)
-    logits = hidden @ weights[-2] + weights[-1]
-    exponentials = np.exp(logits - logits.max(axis=1, keepdims=True))
-    return exponentials / exponentials.sum(axis=1, keepdims=True)
+    interleaved = [array for pair in zip(coefs, intercepts, strict=True) for array in pair]
+    model.set_weights([np.asarray(array, dtype=np.float32) for array in interleaved])

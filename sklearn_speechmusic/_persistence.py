@@ -1,4 +1,4 @@
-"""A pickle-free model file format: JSON for settings and statistics, Keras' native format for weights.
+"""A pickle-free model file format: JSON for settings and statistics, NumPy arrays for weights.
 
 A model file (``.skm`` by convention) is a ZIP archive holding
 
@@ -7,15 +7,26 @@ A model file (``.skm`` by convention) is a ZIP archive holding
 * ``estimator.json`` — the steps (``AudioFeatureExtractor``, ``StandardScaler``,
   ``SpeechMusicClassifier``), each with its constructor parameters and fitted
   statistics as plain JSON;
-* ``network.keras`` — the Keras network in Keras' own format, loaded with
-  ``safe_mode=True`` (no Python code, no lambdas).
+* ``weights.npz`` — the network's kernels and biases (float32, as trained), read
+  with ``allow_pickle=False``.
 
-Loading never unpickles or evaluates anything from the file: JSON is parsed,
-parameters are validated by the estimators, and a checksum mismatch, truncation,
-unknown format version or unknown step stops with :class:`ModelFormatError`.
-The checksums detect corruption and tampering by anything that does not also
-rewrite ``format.json``; they are not a signature. Writes are atomic: the file
-is written beside the target and renamed over it only when complete.
+Loading executes nothing from the file and imports no TensorFlow: JSON is parsed
+(with size and depth limits), arrays are read as plain numbers, parameters are
+validated by the estimators, and the parts are checked against each other
+(classes against the network's outputs, feature counts against its inputs and the
+scaler's statistics). Before anything is unpacked, the ZIP directory's sizes are
+checked against :data:`MAX_UNPACKED_BYTES`, and members are hashed while they
+stream in, never unpacking more than they claim. A failed check stops with
+:class:`ModelFormatError`. The checksums detect corruption and tampering by
+anything that does not also rewrite ``format.json``; they are not a signature.
+
+Writes are atomic (written beside the target, renamed over it when complete) and
+honour the user's umask, like any other file a program writes.
+
+Files of format version 1 (sklearn-speechmusic 0.1, network in Keras' own
+``.keras`` format) are still read: only the weight arrays are taken from them.
+
+Each step type has one serializer, registered in :data:`_SERIALIZERS`.
 """
 
 from __future__ import annotations
@@ -24,18 +35,30 @@ import hashlib
 import io
 import json
 import os
-import tempfile
+import secrets
 import zipfile
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 FORMAT_NAME = "sklearn-speechmusic-model"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
+#: Format versions this release reads.
+READABLE_FORMAT_VERSIONS = (1, 2)
+#: Largest total unpacked size of a model file's members (the shipped model needs ~1 MB).
+MAX_UNPACKED_BYTES = 256 * 2**20
+#: Largest unpacked size of one JSON member.
+MAX_JSON_BYTES = 16 * 2**20
+#: Deepest nesting of JSON arrays and objects accepted (the format itself needs 5).
+MAX_JSON_DEPTH = 32
 _FORMAT_MEMBER = "format.json"
 _ESTIMATOR_MEMBER = "estimator.json"
-_NETWORK_MEMBER = "network.keras"
+_WEIGHTS_MEMBER = "weights.npz"
+_KERAS_MEMBER_V1 = "network.keras"
+_CHUNK_BYTES = 2**20
 
 
 class ModelFormatError(ValueError):
@@ -53,6 +76,86 @@ class ModelFormatError(ValueError):
     ...     print("not a sklearn-speechmusic model file" in str(error))
     True
     """
+
+
+@dataclass(frozen=True)
+class _Serializer:
+    """How one step type is written to and read from a model file."""
+
+    load_class: Callable[[], type]
+    dump_state: Callable[[Any], tuple[dict[str, Any], dict[str, np.ndarray]]]
+    restore_state: Callable[[Any, dict[str, Any], dict[str, np.ndarray]], None]
+
+
+def _extractor_class():
+    from ._feature_extractor import AudioFeatureExtractor
+
+    return AudioFeatureExtractor
+
+
+def _scaler_class():
+    from sklearn.preprocessing import StandardScaler
+
+    return StandardScaler
+
+
+def _classifier_class():
+    from ._classifier import SpeechMusicClassifier
+
+    return SpeechMusicClassifier
+
+
+_SCALER_ARRAYS = ("mean_", "var_", "scale_")
+
+
+def _dump_scaler(scaler) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
+    from sklearn.utils.validation import check_is_fitted
+
+    check_is_fitted(scaler)
+    state = {
+        key: _to_json(getattr(scaler, key))
+        for key in _SCALER_ARRAYS
+        if getattr(scaler, key, None) is not None
+    }
+    state["n_samples_seen_"] = _to_json(scaler.n_samples_seen_)
+    state["n_features_in_"] = int(scaler.n_features_in_)
+    if hasattr(scaler, "feature_names_in_"):
+        state["feature_names_in_"] = scaler.feature_names_in_.tolist()
+    return state, {}
+
+
+def _restore_scaler(scaler, state: dict[str, Any], arrays: dict[str, np.ndarray]) -> None:
+    width = int(state["n_features_in_"])
+    for key, value in state.items():
+        if key in _SCALER_ARRAYS:
+            value = np.asarray(value, dtype=np.float64)
+            if value.shape != (width,):
+                raise ValueError(f"{key} has {value.size} values for {width} features")
+        elif key == "feature_names_in_":
+            value = np.asarray(value, dtype=object)
+            if value.shape != (width,):
+                raise ValueError(f"{value.size} feature names for {width} features")
+        elif key == "n_samples_seen_" and isinstance(value, list):
+            value = np.asarray(value, dtype=np.int64)
+        elif key not in ("n_samples_seen_", "n_features_in_"):
+            raise ValueError(f"unknown StandardScaler attribute {key!r}")
+        setattr(scaler, key, value)
+
+
+def _restore_classifier(classifier, state: dict[str, Any], arrays: dict[str, np.ndarray]) -> None:
+    classifier._restore_fitted_state(state, arrays)
+
+
+#: One serializer per step type; the keys are the ``kind`` names written to files.
+_SERIALIZERS: dict[str, _Serializer] = {
+    "AudioFeatureExtractor": _Serializer(
+        _extractor_class, lambda step: ({}, {}), lambda step, state, arrays: None
+    ),
+    "StandardScaler": _Serializer(_scaler_class, _dump_scaler, _restore_scaler),
+    "SpeechMusicClassifier": _Serializer(
+        _classifier_class, lambda step: step._fitted_state(), _restore_classifier
+    ),
+}
 
 
 def save_model(estimator, path) -> Path:
@@ -85,15 +188,13 @@ def save_model(estimator, path) -> Path:
     """
     from . import __version__
 
-    steps = _describe_steps(estimator)
-    classifier = _steps_of(estimator)[-1][1]
-    with tempfile.TemporaryDirectory() as scratch:
-        network_path = Path(scratch) / _NETWORK_MEMBER
-        classifier.model_.save(network_path)
-        members = {
-            _ESTIMATOR_MEMBER: json.dumps({"steps": steps}, indent=2).encode("utf-8"),
-            _NETWORK_MEMBER: network_path.read_bytes(),
-        }
+    steps, arrays = _describe_steps(estimator)
+    weights = io.BytesIO()
+    np.savez(weights, **arrays)  # type: ignore[arg-type]  # numpy's stubs type **kwds as allow_pickle
+    members = {
+        _ESTIMATOR_MEMBER: json.dumps({"steps": steps}, indent=2).encode("utf-8"),
+        _WEIGHTS_MEMBER: weights.getvalue(),
+    }
     header = {
         "format": FORMAT_NAME,
         "format_version": FORMAT_VERSION,
@@ -106,7 +207,7 @@ def save_model(estimator, path) -> Path:
         zipped.writestr(_FORMAT_MEMBER, json.dumps(header, indent=2))
         for name, data in members.items():
             zipped.writestr(name, data)
-    return _write_atomically(Path(path), archive.getvalue())
+    return write_atomically(Path(path), archive.getvalue())
 
 
 def load_model(path):
@@ -126,9 +227,12 @@ def load_model(path):
     ------
     FileNotFoundError
         If the file does not exist.
+    PermissionError
+        If the file cannot be read.
     ModelFormatError
         If the file is not a model, is truncated or altered (checksum
-        mismatch), or was written in an unsupported format version.
+        mismatch), exceeds the size limits, holds parts that do not fit
+        together, or was written in an unsupported format version.
 
     Examples
     --------
@@ -141,9 +245,13 @@ def load_model(path):
     >>> restored.classes_.tolist()
     ['a', 'b']
     """
-    name, header, steps, network_data = _read_verified(path)
-    network = _load_network(network_data, name)
-    built = [(step.get("name"), _rebuild_step(step, network, name)) for step in steps]
+    name, header, steps, arrays = _read_verified(path)
+    built = []
+    for index, step in enumerate(steps):
+        prefix = f"{index}/"
+        step_arrays = {key[len(prefix) :]: value for key, value in arrays.items() if key.startswith(prefix)}
+        built.append((str(step.get("name")), _rebuild_step(step, step_arrays, name)))
+    _check_widths_chain(built, name)
     if header.get("kind") == "classifier":
         return built[-1][1]
     from sklearn.pipeline import Pipeline
@@ -151,198 +259,64 @@ def load_model(path):
     return Pipeline(built)
 
 
-class NumpyAudioModel:
-    """A saved audio pipeline's predictions in NumPy alone: no TensorFlow import.
-
-    What :class:`SpeechMusicSegmenter` uses for the packaged model, so that a
-    long recording is segmented in a few hundred megabytes less memory than
-    TensorFlow's runtime takes. Read with :func:`read_numpy_audio_model`.
-
-    Attributes
-    ----------
-    extractor : AudioFeatureExtractor
-        The pipeline's first step.
-    classes_ : ndarray
-        Class labels, in the order of :meth:`predict_proba`'s columns.
-    """
-
-    def __init__(self, extractor, mean, scale, weights, activation, classes):
-        self.extractor = extractor
-        self.mean = mean
-        self.scale = scale
-        self.weights = weights
-        self.activation = activation
-        self.classes_ = classes
-
-    def predict_proba(self, features: np.ndarray) -> np.ndarray:
-        """Class probabilities of feature rows (the extractor's output)."""
-        from ._network import dense_forward
-
-        X = ((np.asarray(features, dtype=np.float64) - self.mean) / self.scale).astype(np.float32)
-        probabilities = dense_forward(self.weights, self.activation, X).astype(np.float64)
-        return probabilities / probabilities.sum(axis=1, keepdims=True)
-
-
-def read_numpy_audio_model(path) -> NumpyAudioModel:
-    """Read a saved extractor → scaler → classifier pipeline for NumPy-only inference.
-
-    The same checks as :func:`load_model` (format, version, checksums), then the
-    network's weights are read from Keras' weight file with h5py instead of
-    building the Keras model.
-
-    Parameters
-    ----------
-    path : str or path-like
-        A file written by :func:`save_model` from such a pipeline.
-
-    Returns
-    -------
-    model : NumpyAudioModel
-        Its predictions equal the loaded pipeline's to float32 rounding.
-
-    Raises
-    ------
-    ModelFormatError
-        If the file is not such a pipeline, or is damaged.
-
-    Examples
-    --------
-    >>> from importlib import resources
-    >>> from sklearn_speechmusic._persistence import read_numpy_audio_model
-    >>> packaged = resources.files("sklearn_speechmusic") / "data" / "pretrained.skm"
-    >>> with resources.as_file(packaged) as path:
-    ...     model = read_numpy_audio_model(path)
-    >>> model.classes_.tolist()
-    ['Music', 'Speech']
-    """
-    import h5py
-
-    from ._feature_extractor import AudioFeatureExtractor
-
-    name, _, steps, network_data = _read_verified(path)
-    kinds = [step.get("kind") for step in steps]
-    if kinds != ["AudioFeatureExtractor", "StandardScaler", "SpeechMusicClassifier"]:
-        raise ModelFormatError(
-            f"{name}: expected a pipeline AudioFeatureExtractor → StandardScaler → SpeechMusicClassifier, "
-            f"got steps {kinds}."
-        )
-    extractor = _rebuild_step(steps[0], None, name)
-    scaler_state, classifier = steps[1].get("state") or {}, steps[2]
-    state = classifier.get("state") or {}
-    try:
-        mean = np.asarray(scaler_state["mean_"], dtype=np.float64)
-        scale = np.asarray(scaler_state["scale_"], dtype=np.float64)
-        classes = np.asarray(state["classes"], dtype=np.dtype(state["classes_dtype"]))
-        activation = str(classifier["params"]["activation"])
-        with zipfile.ZipFile(io.BytesIO(network_data)) as network:
-            weights_file = io.BytesIO(network.read("model.weights.h5"))
-        with h5py.File(weights_file, "r") as stored:
-            # Keras files the layers' variables under "dense", "dense_1", ... in
-            # the model's layer order, whatever the layers are called.
-            dense = [key for key in stored["layers"] if key == "dense" or key.startswith("dense_")]
-            dense.sort(key=lambda key: 0 if key == "dense" else int(key.rsplit("_", 1)[1]))
-            weights = [
-                np.asarray(stored[f"layers/{layer}/vars/{index}"], dtype=np.float32)
-                for layer in dense
-                for index in ("0", "1")
-            ]
-    except (KeyError, TypeError, ValueError, OSError, zipfile.BadZipFile) as error:
-        raise ModelFormatError(
-            f"{name}: the pipeline's statistics or weights cannot be read ({error})."
-        ) from None
-    shapes_chain = all(
-        kernel.shape[0] == previous
-        for kernel, previous in zip(weights[2::2], [w.shape[1] for w in weights[0:-2:2]], strict=True)
-    )
-    if (
-        not weights
-        or weights[0].shape[0] != mean.size
-        or weights[-1].shape[0] != classes.size
-        or not shapes_chain
-    ):
-        raise ModelFormatError(f"{name}: the network's layer shapes do not fit its scaler and classes.")
-    assert isinstance(extractor, AudioFeatureExtractor)
-    return NumpyAudioModel(extractor, mean, scale, weights, activation, classes)
-
-
-def _read_verified(path) -> tuple[str, dict, list, bytes]:
-    """The file's name, header, steps and the network's bytes, after every check."""
+def _read_verified(path) -> tuple[str, dict, list, dict[str, np.ndarray]]:
+    """The file's name, header, steps and weight arrays (keyed ``<step index>/<name>``), after every check."""
     path = Path(path)
     if not path.is_file():
         raise FileNotFoundError(f"No model file at {os.fspath(path)!r}.")
     name = path.name
     try:
         with zipfile.ZipFile(path) as zipped:
-            header = _read_json(zipped, _FORMAT_MEMBER, name)
+            _check_sizes(zipped, name)
+            header = _json_loads(_read_member(zipped, _FORMAT_MEMBER, name), _FORMAT_MEMBER, name)
             _check_header(header, name)
-            members = {member: zipped.read(member) for member in (_ESTIMATOR_MEMBER, _NETWORK_MEMBER)}
-    except (zipfile.BadZipFile, EOFError, KeyError, OSError) as error:
+            wanted = (
+                _ESTIMATOR_MEMBER,
+                _WEIGHTS_MEMBER if header["format_version"] >= 2 else _KERAS_MEMBER_V1,
+            )
+            members = {
+                member: _read_member(zipped, member, name, header["sha256"].get(member)) for member in wanted
+            }
+    except PermissionError:
+        raise
+    except (zipfile.BadZipFile, EOFError, KeyError, OSError, NotImplementedError) as error:
         raise ModelFormatError(
             f"{name} is not a sklearn-speechmusic model file, or it is truncated ({error}); "
             "re-save it with save_model or `speechmusic train`."
         ) from None
-    for member, data in members.items():
-        if hashlib.sha256(data).hexdigest() != header["sha256"].get(member):
-            raise ModelFormatError(
-                f"{name} is corrupt or was altered: the checksum of {member} does not match. "
-                "Use an intact copy of the model."
-            )
     steps = _json_loads(members[_ESTIMATOR_MEMBER], _ESTIMATOR_MEMBER, name).get("steps")
-    if not isinstance(steps, list) or not steps:
+    if not isinstance(steps, list) or not steps or not all(isinstance(step, dict) for step in steps):
         raise ModelFormatError(f"{name}: {_ESTIMATOR_MEMBER} lists no steps.")
-    return name, header, steps, members[_NETWORK_MEMBER]
+    if header["format_version"] >= 2:
+        arrays = _read_arrays(members[_WEIGHTS_MEMBER], name)
+    else:
+        arrays = _arrays_from_keras_v1(members[_KERAS_MEMBER_V1], steps, name)
+    return name, header, steps, arrays
 
 
 # ------------------------------------------------------------------ writing
-def _steps_of(estimator) -> list[tuple[str, Any]]:
+def _describe_steps(estimator) -> tuple[list[dict[str, Any]], dict[str, np.ndarray]]:
     from ._classifier import SpeechMusicClassifier
 
-    steps = list(estimator.steps) if hasattr(estimator, "steps") else [("speechmusicclassifier", estimator)]
+    steps = list(estimator.steps) if hasattr(estimator, "steps") else [("classifier", estimator)]
     if not isinstance(steps[-1][1], SpeechMusicClassifier):
         raise ValueError(
             f"save_model stores a SpeechMusicClassifier or a Pipeline ending in one; got "
             f"{type(steps[-1][1]).__name__} last. Use joblib.dump for other estimators."
         )
-    return steps
-
-
-def _describe_steps(estimator) -> list[dict[str, Any]]:
-    from sklearn.preprocessing import StandardScaler
-    from sklearn.utils.validation import check_is_fitted
-
-    from ._classifier import SpeechMusicClassifier
-    from ._feature_extractor import AudioFeatureExtractor
-
-    described = []
-    for name, step in _steps_of(estimator):
-        if isinstance(step, AudioFeatureExtractor):
-            state: dict[str, Any] = {}
-        elif isinstance(step, StandardScaler):
-            check_is_fitted(step)
-            state = {
-                key: _to_json(getattr(step, key, None))
-                for key in (
-                    "mean_",
-                    "var_",
-                    "scale_",
-                    "n_samples_seen_",
-                    "n_features_in_",
-                    "feature_names_in_",
-                )
-                if hasattr(step, key)
-            }
-        elif isinstance(step, SpeechMusicClassifier):
-            state = step._fitted_state()
-        else:
+    described, arrays = [], {}
+    for index, (name, step) in enumerate(steps):
+        kind = type(step).__name__
+        serializer = _SERIALIZERS.get(kind)
+        if serializer is None or type(step) is not serializer.load_class():
             raise ValueError(
-                f"Step {name!r} ({type(step).__name__}) cannot be stored in the safe format, which "
-                "holds AudioFeatureExtractor, StandardScaler and SpeechMusicClassifier steps. "
-                "Use joblib.dump for other pipelines."
+                f"Step {name!r} ({kind}) cannot be stored in the safe format, which holds "
+                f"{', '.join(_SERIALIZERS)} steps. Use joblib.dump for other pipelines."
             )
-        described.append(
-            {"name": name, "kind": type(step).__name__, "params": _params_as_json(name, step), "state": state}
-        )
-    return described
+        state, step_arrays = serializer.dump_state(step)
+        arrays.update({f"{index}/{key}": value for key, value in step_arrays.items()})
+        described.append({"name": name, "kind": kind, "params": _params_as_json(name, step), "state": state})
+    return described, arrays
 
 
 def _params_as_json(name: str, step) -> dict[str, Any]:
@@ -377,11 +351,39 @@ def _to_json(value):
     return value
 
 
-def _write_atomically(path: Path, data: bytes) -> Path:
+def write_atomically(path: Path, data: bytes) -> Path:
+    """Write ``data`` to ``path`` atomically, with the permissions any new file gets.
+
+    The bytes go to a new file beside ``path`` (created with mode 0666 less the
+    umask, as ``open`` would) and are renamed over it only when complete, so an
+    interrupted write leaves the previous file untouched.
+
+    Parameters
+    ----------
+    path : pathlib.Path
+        Destination.
+    data : bytes
+        The whole content.
+
+    Returns
+    -------
+    path : pathlib.Path
+        The written file.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> from sklearn_speechmusic._persistence import write_atomically
+    >>> target = Path(tempfile.mkdtemp()) / "notes.txt"
+    >>> write_atomically(target, b"hello").read_bytes()
+    b'hello'
+    """
     directory = path.parent if str(path.parent) else Path(".")
     if not directory.is_dir():
         raise FileNotFoundError(f"Folder {os.fspath(directory)!r} does not exist; create it first.")
-    handle, temporary = tempfile.mkstemp(dir=directory, prefix=f".{path.name}.", suffix=".partial")
+    temporary = directory / f".{path.name}.{secrets.token_hex(6)}.partial"
+    handle = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
     try:
         with os.fdopen(handle, "wb") as file:
             file.write(data)
@@ -390,30 +392,65 @@ def _write_atomically(path: Path, data: bytes) -> Path:
         os.replace(temporary, path)
     except BaseException:
         # Ctrl-C or a full disk: drop the partial file, keep whatever was at `path`.
-        Path(temporary).unlink(missing_ok=True)
+        temporary.unlink(missing_ok=True)
         raise
     return path
 
 
 # ------------------------------------------------------------------ reading
+def _check_sizes(zipped: zipfile.ZipFile, name: str) -> None:
+    """Refuse archives whose directory announces too much data, before unpacking anything."""
+    total = sum(info.file_size for info in zipped.infolist())
+    if total > MAX_UNPACKED_BYTES:
+        raise ModelFormatError(
+            f"{name} would unpack to {total / 2**20:.0f} MiB, more than the "
+            f"{MAX_UNPACKED_BYTES // 2**20} MiB a model file may hold; it was not written by save_model."
+        )
+    for info in zipped.infolist():
+        if info.filename.endswith(".json") and info.file_size > MAX_JSON_BYTES:
+            raise ModelFormatError(
+                f"{name}: {info.filename} would unpack to {info.file_size / 2**20:.0f} MiB, more than "
+                f"the {MAX_JSON_BYTES // 2**20} MiB allowed for JSON."
+            )
+
+
+def _read_member(
+    zipped: zipfile.ZipFile, member: str, name: str, expected_sha256: str | None = None
+) -> bytes:
+    """A member's bytes, read in chunks, never more than its directory entry announced."""
+    info = zipped.getinfo(member)
+    digest = hashlib.sha256()
+    chunks, size = [], 0
+    with zipped.open(info) as stream:
+        while chunk := stream.read(_CHUNK_BYTES):
+            size += len(chunk)
+            if size > info.file_size:
+                raise ModelFormatError(f"{name}: {member} unpacks to more than its directory entry says.")
+            digest.update(chunk)
+            chunks.append(chunk)
+    if expected_sha256 is not None or member != _FORMAT_MEMBER:
+        if digest.hexdigest() != expected_sha256:
+            raise ModelFormatError(
+                f"{name} is corrupt or was altered: the checksum of {member} does not match. "
+                "Use an intact copy of the model."
+            )
+    return b"".join(chunks)
+
+
 def _check_header(header: dict, name: str) -> None:
     if header.get("format") != FORMAT_NAME:
         raise ModelFormatError(
             f"{name} is not a sklearn-speechmusic model file (format {header.get('format')!r})."
         )
     version = header.get("format_version")
-    if version != FORMAT_VERSION:
+    if version not in READABLE_FORMAT_VERSIONS or isinstance(version, bool):
         raise ModelFormatError(
-            f"{name} uses model format version {version!r}; this sklearn-speechmusic reads version "
-            f"{FORMAT_VERSION}. Install the version that wrote it ({header.get('written_by', 'unknown')}) "
-            "or re-train the model."
+            f"{name} uses model format version {version!r}; this sklearn-speechmusic reads versions "
+            f"{list(READABLE_FORMAT_VERSIONS)}. Install the version that wrote it "
+            f"({header.get('written_by', 'unknown')}) or re-train the model."
         )
     if not isinstance(header.get("sha256"), dict):
         raise ModelFormatError(f"{name}: format.json has no checksums.")
-
-
-def _read_json(zipped: zipfile.ZipFile, member: str, name: str) -> dict:
-    return _json_loads(zipped.read(member), member, name)
 
 
 def _json_loads(data: bytes, member: str, name: str) -> dict:
@@ -421,57 +458,103 @@ def _json_loads(data: bytes, member: str, name: str) -> dict:
         value = json.loads(data.decode("utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError) as error:
         raise ModelFormatError(f"{name}: {member} is not valid JSON ({error}).") from None
+    except RecursionError:
+        raise ModelFormatError(f"{name}: {member} is nested too deeply to be a model's JSON.") from None
     if not isinstance(value, dict):
         raise ModelFormatError(f"{name}: {member} is not a JSON object.")
+    if _depth(value) > MAX_JSON_DEPTH:
+        raise ModelFormatError(f"{name}: {member} is nested deeper than {MAX_JSON_DEPTH} levels.")
     return value
 
 
-def _load_network(data: bytes, name: str):
-    import keras
+def _depth(value, limit: int = MAX_JSON_DEPTH + 1) -> int:
+    """Nesting depth of parsed JSON, counted up to ``limit``."""
+    level, current = 0, [value]
+    while current and level < limit:
+        level += 1
+        current = [
+            child
+            for item in current
+            for child in (item.values() if isinstance(item, dict) else item if isinstance(item, list) else ())
+            if isinstance(child, (dict, list))
+        ]
+    return level + (1 if current else 0)
 
-    with tempfile.TemporaryDirectory() as scratch:
-        network_path = Path(scratch) / _NETWORK_MEMBER
-        network_path.write_bytes(data)
-        try:
-            return keras.saving.load_model(network_path, safe_mode=True, compile=True)
-        except Exception as error:  # Keras raises many types for malformed files
-            raise ModelFormatError(f"{name}: the Keras network cannot be loaded safely ({error}).") from None
+
+def _read_arrays(data: bytes, name: str) -> dict[str, np.ndarray]:
+    try:
+        with np.load(io.BytesIO(data), allow_pickle=False) as stored:
+            arrays = {key: stored[key] for key in stored.files}
+    except (ValueError, OSError, zipfile.BadZipFile, EOFError) as error:
+        raise ModelFormatError(
+            f"{name}: {_WEIGHTS_MEMBER} cannot be read as plain arrays ({error})."
+        ) from None
+    for key, array in arrays.items():
+        if array.dtype.kind != "f" or not np.isfinite(array).all():
+            raise ModelFormatError(f"{name}: weight array {key!r} is not finite floating-point numbers.")
+    return arrays
 
 
-def _rebuild_step(step: dict, network, name: str):
-    from sklearn.preprocessing import StandardScaler
+def _arrays_from_keras_v1(network: bytes, steps: list, name: str) -> dict[str, np.ndarray]:
+    """The classifier's weight arrays from a format-1 file's Keras archive (no Keras needed)."""
+    from ._compat import read_keras_dense_weights
 
-    from ._feature_extractor import AudioFeatureExtractor
+    try:
+        weights = read_keras_dense_weights(network)
+    except Exception as error:  # h5py and zipfile raise many types for damaged data
+        raise ModelFormatError(f"{name}: the network's weights cannot be read ({error}).") from None
+    index = len(steps) - 1
+    arrays = {f"{index}/coef_{layer}": kernel for layer, kernel in enumerate(weights[0::2])}
+    arrays.update({f"{index}/intercept_{layer}": bias for layer, bias in enumerate(weights[1::2])})
+    return arrays
 
-    kinds: dict[str, Any] = {"AudioFeatureExtractor": AudioFeatureExtractor, "StandardScaler": StandardScaler}
+
+def _rebuild_step(step: dict, arrays: dict[str, np.ndarray], name: str):
     kind = step.get("kind")
-    if kind == "SpeechMusicClassifier":
-        # Imports Keras (and TensorFlow): only when a classifier is rebuilt.
-        from ._classifier import SpeechMusicClassifier
-
-        kinds[kind] = SpeechMusicClassifier
-    if kind not in kinds:
-        expected = sorted([*kinds, "SpeechMusicClassifier"])
-        raise ModelFormatError(f"{name}: unknown step kind {kind!r}; expected one of {expected}.")
+    serializer = _SERIALIZERS.get(str(kind))
+    if serializer is None:
+        raise ModelFormatError(f"{name}: unknown step kind {kind!r}; expected one of {sorted(_SERIALIZERS)}.")
     params = dict(step.get("params") or {})
     if kind == "SpeechMusicClassifier" and isinstance(params.get("hidden_layer_sizes"), list):
         params["hidden_layer_sizes"] = tuple(params["hidden_layer_sizes"])
     try:
-        estimator = kinds[kind](**params)
+        estimator = serializer.load_class()(**params)
         estimator._validate_params()
     except (TypeError, ValueError) as error:
         raise ModelFormatError(f"{name}: invalid parameters for {kind} ({error}).") from None
-    state = step.get("state") or {}
     try:
-        if kind == "SpeechMusicClassifier":
-            estimator._restore_fitted_state(state, network)
-        elif kind == "StandardScaler":
-            for key, value in state.items():
-                if key == "feature_names_in_":
-                    value = np.asarray(value, dtype=object)
-                elif isinstance(value, list):
-                    value = np.asarray(value, dtype=np.float64)
-                setattr(estimator, key, value)
+        serializer.restore_state(estimator, step.get("state") or {}, arrays)
     except (KeyError, TypeError, ValueError) as error:
-        raise ModelFormatError(f"{name}: fitted state of {kind} is incomplete ({error}).") from None
+        raise ModelFormatError(
+            f"{name}: the fitted state of {kind} is incomplete or inconsistent ({error})."
+        ) from None
     return estimator
+
+
+def _check_widths_chain(steps: list[tuple[str, Any]], name: str) -> None:
+    """Each step takes as many features as the one before it gives."""
+    width = None
+    for step_name, step in steps:
+        takes = getattr(step, "n_features_in_", None)
+        if width is not None and takes is not None and takes != width:
+            raise ModelFormatError(
+                f"{name}: step {step_name!r} takes {takes} features but the step before it gives {width}."
+            )
+        if hasattr(step, "get_feature_names_out") and takes is None:
+            width = len(step.get_feature_names_out())
+        else:
+            width = takes
+
+
+# Transitional names for modules being reorganised in the same change.
+_write_atomically = write_atomically
+
+
+def read_numpy_audio_model(path):
+    """The saved audio pipeline as ``extractor``, ``predict_proba`` of feature rows and ``classes_``."""
+    from types import SimpleNamespace
+
+    pipeline = load_model(path)
+    return SimpleNamespace(
+        extractor=pipeline[0], predict_proba=pipeline[1:].predict_proba, classes_=pipeline.classes_
+    )

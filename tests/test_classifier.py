@@ -1,6 +1,9 @@
 """Behaviour of SpeechMusicClassifier beyond scikit-learn's common checks."""
 
 import random
+import subprocess
+import sys
+import textwrap
 
 import keras
 import numpy as np
@@ -12,7 +15,7 @@ from sklearn.exceptions import NotFittedError
 from sklearn.metrics import accuracy_score
 
 from sklearn_speechmusic import SpeechMusicClassifier
-from sklearn_speechmusic._classifier import _stratified_holdout
+from sklearn_speechmusic._training import stratified_holdout, trainer_pool
 
 
 def test_defaults_reproduce_the_demo_network(blobs):
@@ -76,18 +79,18 @@ def test_validation_holdout_is_shuffled_and_stratified():
     # Sorted by label, as a MasterData.csv often is: Keras' own split would
     # validate on the last rows, i.e. on Music only.
     y = np.array(["Speech"] * 80 + ["Music"] * 20)
-    train, validation = _stratified_holdout(y, 0.2, np.random.RandomState(0))
+    train, validation = stratified_holdout(y, 0.2, np.random.RandomState(0))
     assert len(validation) == 20 and len(train) == 80
     assert np.intersect1d(train, validation).size == 0
     assert (y[validation] == "Music").sum() == 4  # 20 % of each class
     assert not np.array_equal(validation, np.arange(80, 100))
-    again, _ = _stratified_holdout(y, 0.2, np.random.RandomState(0))
+    again, _ = stratified_holdout(y, 0.2, np.random.RandomState(0))
     assert np.array_equal(train, again)
 
 
 def test_validation_holdout_falls_back_when_a_class_is_tiny():
     y = np.array(["Speech"] * 9 + ["Music"])
-    train, validation = _stratified_holdout(y, 0.2, np.random.RandomState(0))
+    train, validation = stratified_holdout(y, 0.2, np.random.RandomState(0))
     assert len(validation) == 2 and len(train) == 8
 
 
@@ -133,12 +136,20 @@ def test_fitting_leaves_global_random_state_alone(blobs, fast_params):
 
 
 def test_scikeras_class_patches_are_undone():
-    from keras.src.saving.keras_saveable import KerasSaveable
-
-    assert keras.Model.__reduce__ is KerasSaveable.__reduce__
-    for cls in (keras.Model, keras.losses.Loss, keras.metrics.Metric, keras.optimizers.Optimizer):
-        assert "__deepcopy__" not in vars(cls)
-        assert "__reduce__" not in vars(cls)
+    """Training imports scikeras, which patches Keras classes process-wide; the patches are undone."""
+    code = textwrap.dedent(
+        """
+        import keras
+        classes = (keras.Model, keras.losses.Loss, keras.metrics.Metric, keras.optimizers.Optimizer)
+        before = [dict(vars(cls)) for cls in classes]
+        import sklearn_speechmusic._scikeras_adapter
+        import scikeras
+        assert [dict(vars(cls)) for cls in classes] == before
+        print("ok")
+        """
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert result.stdout.strip() == "ok", result.stderr[-2000:]
 
 
 def test_scikeras_own_classes_are_untouched():
@@ -365,9 +376,7 @@ def test_fast_path_follows_changes_to_the_network(blobs, fast_params, tmp_path):
 
 
 def _pool():
-    from sklearn_speechmusic._classifier import _TRAINERS
-
-    return getattr(_TRAINERS, "pool", {})
+    return trainer_pool()
 
 
 def test_fits_reuse_one_traced_trainer_per_architecture(blobs, fast_params):

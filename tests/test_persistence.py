@@ -1,6 +1,7 @@
 """The pickle-free model format: round trips, refusals, atomic writes."""
 
 import hashlib
+import io
 import json
 import pickle
 import subprocess
@@ -102,10 +103,10 @@ def _rewrite(path, out, **replace):
 def test_tampered_network_is_detected(table_model, tmp_path):
     path = save_model(table_model[0], tmp_path / "m.skm")
     with zipfile.ZipFile(path) as archive:
-        network = bytearray(archive.read("network.keras"))
+        network = bytearray(archive.read("weights.npz"))
     network[len(network) // 2] ^= 0xFF
-    tampered = _rewrite(path, tmp_path / "tampered.skm", network_keras=bytes(network))
-    with pytest.raises(ModelFormatError, match="corrupt or was altered: the checksum of network.keras"):
+    tampered = _rewrite(path, tmp_path / "tampered.skm", weights_npz=bytes(network))
+    with pytest.raises(ModelFormatError, match="corrupt or was altered: the checksum of weights.npz"):
         load_model(tampered)
 
 
@@ -131,7 +132,9 @@ def test_wrong_format_version(table_model, tmp_path):
     header = _member_json(path, "format.json")
     header["format_version"] = 99
     newer = _rewrite(path, tmp_path / "newer.skm", format_json=json.dumps(header).encode())
-    with pytest.raises(ModelFormatError, match="format version 99; this sklearn-speechmusic reads version 1"):
+    with pytest.raises(
+        ModelFormatError, match=r"format version 99; this sklearn-speechmusic reads versions \[1, 2\]"
+    ):
         load_model(newer)
 
 
@@ -160,10 +163,9 @@ def test_other_zip_files(tmp_path):
 
 
 def test_code_in_the_network_is_never_executed(table_model, tmp_path):
-    """A Keras Lambda layer is code; safe_mode refuses it even with valid checksums."""
+    """A format-1 file's Keras network with a Lambda layer (code): only weight arrays are read."""
     import keras
 
-    path = save_model(table_model[0], tmp_path / "m.skm")
     marker = tmp_path / "executed"
     inputs = keras.Input(shape=(4,))
     # Built with eval so that the path is a literal in the lambda's code, not a closure.
@@ -171,16 +173,125 @@ def test_code_in_the_network_is_never_executed(table_model, tmp_path):
     outputs = keras.layers.Lambda(touch_then_identity)(inputs)
     malicious = tmp_path / "network.keras"
     keras.Model(inputs, outputs).save(malicious)
-    network = malicious.read_bytes()
     marker.unlink(missing_ok=True)
-    header = _member_json(path, "format.json")
+    v1 = Path(__file__).parent / "data" / "model_format_v1.skm"
+    network = malicious.read_bytes()
+    header = _member_json(v1, "format.json")
     header["sha256"]["network.keras"] = hashlib.sha256(network).hexdigest()
     forged = _rewrite(
-        path, tmp_path / "forged.skm", network_keras=network, format_json=json.dumps(header).encode()
+        v1, tmp_path / "forged.skm", network_keras=network, format_json=json.dumps(header).encode()
     )
-    with pytest.raises(ModelFormatError, match="cannot be loaded safely"):
+    with pytest.raises(ModelFormatError, match="weights cannot be read|fitted state"):
         load_model(forged)
     assert not marker.exists()
+
+
+def test_pickled_arrays_are_refused(table_model, tmp_path):
+    path = save_model(table_model[0], tmp_path / "m.skm")
+    buffer = io.BytesIO()
+    np.savez(buffer, **{"1/coef_0": np.array([object()], dtype=object)})
+    weights = buffer.getvalue()
+    header = _member_json(path, "format.json")
+    header["sha256"]["weights.npz"] = hashlib.sha256(weights).hexdigest()
+    forged = _rewrite(path, tmp_path / "f.skm", weights_npz=weights, format_json=json.dumps(header).encode())
+    with pytest.raises(ModelFormatError, match="cannot be read as plain arrays"):
+        load_model(forged)
+
+
+def test_format_1_files_still_load_without_tensorflow(tmp_path):
+    """Files written by sklearn-speechmusic 0.1 (Keras archive inside) predict as they did."""
+    data = Path(__file__).parent / "data"
+    script = textwrap.dedent(
+        f"""
+        import json, sys, numpy as np
+        from sklearn_speechmusic import load_model
+        expected = json.load(open({str(data / "model_format_v1_expected.json")!r}))
+        model = load_model({str(data / "model_format_v1.skm")!r})
+        proba = model.predict_proba(np.array(expected["X"]))
+        # Saved from float32 Keras outputs; now computed in float64: float32 rounding apart.
+        assert np.allclose(proba, expected["proba"], rtol=0, atol=1e-6), proba
+        assert "tensorflow" not in sys.modules
+        print("ok")
+        """
+    )
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=300)
+    assert result.stdout.strip() == "ok", result.stderr[-3000:]
+
+
+def test_zip_bomb_is_refused_fast_in_bounded_memory(tmp_path):
+    """A 2 GiB format.json packed into ~2 MB is refused from the ZIP directory alone."""
+    import time
+
+    path = tmp_path / "bomb.skm"
+    block = b" " * 2**24
+    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        with archive.open("format.json", "w", force_zip64=True) as member:
+            for _ in range(128):
+                member.write(block)
+    assert path.stat().st_size < 4 * 2**20
+    started = time.perf_counter()
+    with pytest.raises(ModelFormatError, match="would unpack to 2048 MiB"):
+        load_model(path)
+    assert time.perf_counter() - started < 5  # generous bound; measured well under 0.1 s
+
+
+def test_deeply_nested_json_is_a_format_error(table_model, tmp_path):
+    path = save_model(table_model[0], tmp_path / "m.skm")
+    for depth in (200_000, 100):
+        nested = ('{"steps": ' + "[" * depth + "]" * depth + "}").encode()
+        header = _member_json(path, "format.json")
+        header["sha256"]["estimator.json"] = hashlib.sha256(nested).hexdigest()
+        forged = _rewrite(
+            path, tmp_path / "deep.skm", estimator_json=nested, format_json=json.dumps(header).encode()
+        )
+        with pytest.raises(ModelFormatError, match="nested"):
+            load_model(forged)
+
+
+@pytest.mark.parametrize(
+    ("edit", "message"),
+    [
+        (lambda steps: steps[-1]["state"].update(classes=["a", "b", "c"]), "2 outputs for 3 classes"),
+        (lambda steps: steps[-1]["state"].update(n_features_in=7), "takes 4 inputs where 7 are given"),
+        (lambda steps: steps[0]["state"].update(mean_=[0.0, 1.0]), "mean_ has 2 values for 4 features"),
+        (lambda steps: steps[0]["state"].update(n_features_in_=5), "has 4 values for 5 features"),
+    ],
+)
+def test_parts_that_do_not_fit_together_are_refused(table_model, tmp_path, edit, message):
+    """Valid checksums, inconsistent content: e.g. JSON says 3 classes, the network has 2 outputs."""
+    path = save_model(table_model[0], tmp_path / "m.skm")
+    document = _member_json(path, "estimator.json")
+    edit(document["steps"])
+    estimator_json = json.dumps(document).encode()
+    header = _member_json(path, "format.json")
+    header["sha256"]["estimator.json"] = hashlib.sha256(estimator_json).hexdigest()
+    forged = _rewrite(
+        path, tmp_path / "f.skm", estimator_json=estimator_json, format_json=json.dumps(header).encode()
+    )
+    with pytest.raises(ModelFormatError, match=message):
+        load_model(forged)
+
+
+def test_saved_files_follow_the_umask(table_model, tmp_path):
+    import os
+
+    previous = os.umask(0o022)
+    try:
+        path = save_model(table_model[0], tmp_path / "m.skm")
+        assert path.stat().st_mode & 0o777 == 0o644
+        os.umask(0o077)
+        save_model(table_model[0], path)
+        assert path.stat().st_mode & 0o777 == 0o600
+    finally:
+        os.umask(previous)
+
+
+@pytest.mark.skipif(__import__("os").geteuid() == 0, reason="root reads any file")
+def test_unreadable_file_is_permission_denied(table_model, tmp_path):
+    path = save_model(table_model[0], tmp_path / "m.skm")
+    path.chmod(0)
+    with pytest.raises(PermissionError):
+        load_model(path)
 
 
 def test_unsupported_estimators_and_parameters(tmp_path, table_model):

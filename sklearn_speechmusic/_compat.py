@@ -1,0 +1,72 @@
+"""Private APIs of other libraries, in one place, across the versions this package supports.
+
+scikit-learn 1.6 – 1.9 and Keras 3.5 – 3.15 are supported (``pyproject.toml``). Every
+name below is private in its library or changed between those releases; the rest of
+the package imports it from here, so a future break is mended in one module.
+
+* ``fit_context``, ``Interval``, ``StrOptions``: scikit-learn's parameter validation
+  (``sklearn.base._fit_context``, ``sklearn.utils._param_validation``), stable since 1.3.
+* ``validate_data``: public in ``sklearn.utils.validation`` since 1.6 (the
+  ``BaseEstimator._validate_data`` method before it).
+* :func:`read_keras_dense_weights`: the layout of the weights file inside a Keras 3
+  ``.keras`` archive, used only to read model files written by sklearn-speechmusic 0.1
+  (format version 1), which stored the network in Keras' own format.
+"""
+
+from __future__ import annotations
+
+import io
+import zipfile
+
+import numpy as np
+from sklearn.base import _fit_context as fit_context
+from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils.validation import validate_data
+
+__all__ = ["Interval", "StrOptions", "fit_context", "read_keras_dense_weights", "validate_data"]
+
+
+def read_keras_dense_weights(keras_archive: bytes) -> list[np.ndarray]:
+    """Kernels and biases of the ``Dense`` layers stored in a Keras 3 ``.keras`` archive.
+
+    Keras 3 (tested 3.5 to 3.15) files each layer's variables in ``model.weights.h5``
+    under ``layers/<layer>/vars/<index>``, the layers named ``dense``, ``dense_1``, ...
+    in the model's order whatever the layers are called. Nothing in the archive is
+    deserialised or executed: only the arrays are read.
+
+    Parameters
+    ----------
+    keras_archive : bytes
+        The ``.keras`` file's bytes.
+
+    Returns
+    -------
+    weights : list of ndarray
+        Kernel, bias of each dense layer in order, as float32 arrays.
+
+    Raises
+    ------
+    KeyError, OSError, ValueError, zipfile.BadZipFile
+        If the archive does not hold such a weights file.
+
+    Examples
+    --------
+    >>> from sklearn_speechmusic._compat import read_keras_dense_weights
+    >>> try:
+    ...     read_keras_dense_weights(b"not a zip")
+    ... except Exception as error:
+    ...     print(type(error).__name__)
+    BadZipFile
+    """
+    import h5py
+
+    with zipfile.ZipFile(io.BytesIO(keras_archive)) as archive:
+        weights_file = io.BytesIO(archive.read("model.weights.h5"))
+    with h5py.File(weights_file, "r") as stored:
+        dense = [key for key in stored["layers"] if key == "dense" or key.startswith("dense_")]
+        dense.sort(key=lambda key: 0 if key == "dense" else int(key.rsplit("_", 1)[1]))
+        return [
+            np.asarray(stored[f"layers/{layer}/vars/{index}"], dtype=np.float32)
+            for layer in dense
+            for index in ("0", "1")
+        ]
