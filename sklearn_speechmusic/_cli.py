@@ -190,7 +190,13 @@ def _predict(args: argparse.Namespace) -> int:
     import pandas as pd
 
     inputs = [Path(item) for item in args.inputs]
-    table_input = len(inputs) == 1 and inputs[0].suffix.lower() == ".csv"
+    tables = [path for path in inputs if path.suffix.lower() == ".csv"]
+    if tables and len(inputs) > 1:
+        raise CommandError(
+            f"give either one feature table or audio files; got {len(inputs)} inputs including "
+            f"{', '.join(map(str, tables[:3]))}."
+        )
+    table_input = bool(tables)
     _check_files(
         inputs=[*_model_files(args.model), *(inputs if table_input else [])],
         outputs=[args.output],
@@ -233,6 +239,8 @@ def _segment(args: argparse.Namespace) -> int:
     from ._segmenter import SpeechMusicSegmenter
 
     audio = Path(args.audio)
+    if not audio.exists():
+        raise CommandError(f"no such audio file: {audio}")
     outputs = [args.output, args.audacity, args.plot]
     _check_files(inputs=[audio, *_model_files(args.model)], outputs=outputs)
     model = None  # the segmenter's own NumPy copy of the packaged model: no TensorFlow

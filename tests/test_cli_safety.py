@@ -291,3 +291,8 @@ def test_malformed_table_names_the_line(run, tmp_path):
     table = write_table(tmp_path / "t.csv", rows=4)
     table.write_text(table.read_text() + "x.wav,Music,1,2,3\n")
     one_error(run("train", table, "-o", tmp_path / "m.skm"), "line 6 has 5 fields")
+
+
+def test_predict_takes_one_table_at_a_time(run, model_file, tmp_path):
+    table = write_table(tmp_path / "t.csv")
+    one_error(run("predict", model_file, table, table), "either one feature table or audio files")
