@@ -134,10 +134,6 @@ def load_feature_table(
         ``normalize_labels`` is False), or a label is a missing-value marker
         such as ``NA``.
 
-    See Also
-    --------
-    FEATURE_MISSING_MARKERS : The cells that count as missing in feature columns.
-
     Notes
     -----
     **The layout is checked before anything is parsed.** Every data row must
@@ -152,9 +148,11 @@ def load_feature_table(
     holds only whitespace; ``NA``, ``None``, ``null`` and the like are kept as
     labels (with an :class:`InconsistentLabelsWarning`, since they usually
     mean "unlabelled": drop those rows yourself with ``X[y != "NA"]``). In a
-    *feature* column, an empty cell or one of the standard markers in
-    :data:`FEATURE_MISSING_MARKERS` (``NA``, ``NaN``, ``null``, ``None``,
-    ``N/A``...) is missing. Ids are kept as written.
+    *feature* column, an empty cell or one of pandas' standard markers is
+    missing: ``NA``, ``N/A``, ``n/a``, ``NaN``, ``nan``, ``-NaN``, ``-nan``,
+    ``NULL``, ``null``, ``None``, ``<NA>``, ``#N/A``, ``#N/A N/A``, ``#NA``,
+    ``1.#IND``, ``-1.#IND``, ``1.#QNAN`` and ``-1.#QNAN``. Ids are kept as
+    written.
 
     **Labels are compared exactly**, so ``"Speech"`` and ``"speech "`` are two
     classes unless ``normalize_labels=True``. The same clean-up by hand is

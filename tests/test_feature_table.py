@@ -351,3 +351,9 @@ def test_arbitrary_text_gives_a_table_or_a_value_error():
                 assert (
                     X.columns.tolist() == ["a"] and X.index.equals(y.index) and X.dtypes.iloc[0] == "float64"
                 )
+
+
+def test_the_documented_missing_markers_are_the_ones_used():
+    notes = " ".join(load_feature_table.__doc__.split("**Missing values.**")[1].split())
+    documented = {marker for marker in notes.split("``")[1::2]}
+    assert set(FEATURE_MISSING_MARKERS) - {""} <= documented
