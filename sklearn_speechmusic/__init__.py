@@ -9,7 +9,7 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING, Any
 
-from ._datasets import load_demo, load_training_data
+from ._datasets import example_audio, load_demo, load_training_data
 from ._distributed import worker_environment
 from ._feature_table import MissingValuesWarning, load_feature_table
 
@@ -60,6 +60,7 @@ __all__ = [
     "SpeechMusicClassifier",
     "SpeechMusicSegmenter",
     "TrainingHistoryDisplay",
+    "example_audio",
     "extract_feature_table",
     "extract_feature_table_from_folder",
     "load_demo",

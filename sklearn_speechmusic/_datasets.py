@@ -1,10 +1,58 @@
-"""The bundled demo data set."""
+"""The bundled data: the demo and training feature tables, and short example recordings."""
 
 from __future__ import annotations
 
 from importlib import resources
 
 from ._feature_table import load_feature_table
+
+
+#: Example recordings shipped in ``data/examples``, by name, with what each holds.
+EXAMPLE_AUDIO = {
+    "speech": "Czech voice-acting line, 3.5 s",
+    "speech2": "Czech voice-acting line, 3.1 s",
+    "music": "orchestral game music, 3 s",
+    "music2": "orchestral game music, 3 s",
+    "programme": "21.9 s of speech, music, speech, music with short silences",
+}
+
+
+def example_audio(name: str) -> str:
+    """Path of a short real recording shipped with the package, for examples and tests.
+
+    Like ``librosa.ex``, but nothing is downloaded: the files are part of the
+    package (GPL-2+ recordings from Debian game-data packages; see
+    ``data/examples/PROVENANCE.md``).
+
+    Parameters
+    ----------
+    name : {"speech", "speech2", "music", "music2", "programme"}
+        Which recording: two Czech voice-acting lines, two 3-s windows of
+        orchestral game music, or a 21.9-s "programme" that joins speech and
+        music with short silences (speech 0–6.95 s, music 7.25–13.55 s,
+        speech 13.85–18.32 s, music 18.62–21.62 s).
+
+    Returns
+    -------
+    path : str
+        Path of the OGG file.
+
+    Raises
+    ------
+    ValueError
+        If ``name`` is not one of the recordings.
+
+    Examples
+    --------
+    >>> from sklearn_speechmusic import example_audio
+    >>> example_audio("speech").endswith("speech.ogg")
+    True
+    """
+    if name not in EXAMPLE_AUDIO:
+        raise ValueError(f"No example recording named {name!r}; choose one of {sorted(EXAMPLE_AUDIO)}.")
+    path = resources.files("sklearn_speechmusic") / "data" / "examples" / f"{name}.ogg"
+    # The package is installed as files (setuptools), so the path is a real file.
+    return str(path)
 
 
 def load_demo(*, return_X_y=False, as_frame=True):
