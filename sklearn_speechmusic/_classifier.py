@@ -311,11 +311,11 @@ class SpeechMusicClassifier(ClassifierMixin, BaseEstimator):
             self._training_settings(),
         )
         network.train(X, y_index, sample_weight, epochs=int(self.epochs), warm_start=False)
-        self._check_history(network.history_)
+        self._check_history(network.history_, int(self.epochs))
         self._set_fitted_network(network)
         self._model_shared = False
         self.classes_ = classes
-        self.history_ = network.history_
+        self.history_ = copy.deepcopy(network.history_)
         self.best_epoch_ = network.best_epoch_
         self.n_samples_fit_ = _rows_with_weight(X, sample_weight)
         return self
@@ -388,7 +388,7 @@ class SpeechMusicClassifier(ClassifierMixin, BaseEstimator):
             network = self._keras_network()
         try:
             network.train(X, np.searchsorted(known, y), sample_weight, epochs=1, warm_start=True)
-            self._check_history(network.history_)
+            self._check_history(network.history_, 1)
             self._set_fitted_network(network)
         except BaseException:
             # The network may hold a failed step's weights: the next call rebuilds
@@ -521,10 +521,13 @@ class SpeechMusicClassifier(ClassifierMixin, BaseEstimator):
             )
         return sample_weight
 
-    def _check_history(self, history: dict) -> None:
+    def _check_history(self, history: dict, n_new_epochs: int) -> None:
+        """Raise when the loss of one of the last ``n_new_epochs`` epochs is not finite."""
         losses = np.asarray(history.get("loss", []), dtype=float)
-        if not np.isfinite(losses).all():
-            raise self._diverged(f"the loss (epoch {int(np.argmin(np.isfinite(losses))) + 1})")
+        first_new = max(losses.size - n_new_epochs, 0)
+        bad = np.flatnonzero(~np.isfinite(losses[first_new:]))
+        if bad.size:
+            raise self._diverged(f"the loss (epoch {first_new + int(bad[0]) + 1})")
 
     def _diverged(self, what: str) -> TrainingDivergedError:
         return TrainingDivergedError(

@@ -8,6 +8,8 @@ the package imports it from here, so a future break is mended in one module.
   (``sklearn.base._fit_context``, ``sklearn.utils._param_validation``), stable since 1.3.
 * ``validate_data``: public in ``sklearn.utils.validation`` since 1.6 (the
   ``BaseEstimator._validate_data`` method before it).
+* :func:`training_steps_per_call`: Keras before 3.15 (3.5 measured) stops a finite
+  ``tf.data`` dataset after the first epoch when ``steps_per_execution`` > 1.
 * :func:`read_keras_dense_weights`: the layout of the weights file inside a Keras 3
   ``.keras`` archive, used only to read model files written by sklearn-speechmusic 0.1
   (format version 1), which stored the network in Keras' own format.
@@ -23,7 +25,43 @@ from sklearn.base import _fit_context as fit_context
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import validate_data
 
-__all__ = ["Interval", "StrOptions", "fit_context", "read_keras_dense_weights", "validate_data"]
+__all__ = [
+    "Interval",
+    "StrOptions",
+    "fit_context",
+    "read_keras_dense_weights",
+    "training_steps_per_call",
+    "validate_data",
+]
+
+# The oldest Keras measured to run several steps per call over a finite dataset for
+# every epoch; 3.5 runs out of data after the first.
+_KERAS_GROUPED_STEPS_FROM = (3, 15)
+
+
+def training_steps_per_call(wanted: int) -> int:
+    """Training batches per call into TensorFlow that the installed Keras handles correctly.
+
+    Parameters
+    ----------
+    wanted : int
+        Steps per call that would be used on a current Keras.
+
+    Returns
+    -------
+    steps : int
+        ``wanted``, or 1 on a Keras release that mishandles grouped steps.
+
+    Examples
+    --------
+    >>> from sklearn_speechmusic._compat import training_steps_per_call
+    >>> training_steps_per_call(16) in (1, 16)
+    True
+    """
+    import keras
+
+    version = tuple(int(part) for part in keras.__version__.split(".")[:2])
+    return wanted if version >= _KERAS_GROUPED_STEPS_FROM else 1
 
 
 def read_keras_dense_weights(keras_archive: bytes) -> list[np.ndarray]:

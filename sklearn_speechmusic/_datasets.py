@@ -6,7 +6,6 @@ from importlib import resources
 
 from ._feature_table import load_feature_table
 
-
 #: Example recordings shipped in ``data/examples``, by name, with what each holds.
 EXAMPLE_AUDIO = {
     "speech": "Czech voice-acting line, 3.5 s",

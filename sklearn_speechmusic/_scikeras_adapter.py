@@ -37,6 +37,7 @@ import sys
 import keras
 import numpy as np
 
+from ._compat import training_steps_per_call
 from ._network import build_dense_network, network_weights, set_network_weights
 from ._training import TrainingSettings, train_network
 
@@ -180,7 +181,7 @@ class ScikerasNetwork(_BaseWrapper):  # type: ignore[misc, valid-type]
             activation=self.settings.activation,
             learning_rate=float(self.settings.learning_rate),
             seed=self.seed,
-            steps_per_execution=_STEPS_PER_EXECUTION,
+            steps_per_execution=training_steps_per_call(_STEPS_PER_EXECUTION),
         )
 
     def _fit_keras_model(self, X, y, sample_weight, warm_start, epochs, initial_epoch, **kwargs):

@@ -47,6 +47,7 @@ def test_string_labels_probabilities_and_score(blobs, fast_params):
     assert set(predictions) == {"Music", "Speech"}
     proba = clf.predict_proba(X)
     assert proba.shape == (len(X), 2)
+    # float64 softmax: each row sums to 1 within a few units of 2.2e-16.
     np.testing.assert_allclose(proba.sum(axis=1), 1.0, rtol=0, atol=1e-12)
     assert np.array_equal(clf.classes_[proba.argmax(axis=1)], predictions)
     assert clf.score(X, y) == accuracy_score(y, predictions)
@@ -252,6 +253,8 @@ def test_unit_sample_weights_equal_no_weights(blobs, fast_params):
     X, y = blobs
     plain = SpeechMusicClassifier(**fast_params).fit(X, y)
     weighted = SpeechMusicClassifier(**fast_params).fit(X, y, sample_weight=np.ones(len(y)))
+    # Weights of one reorder Keras' float32 loss reduction (unit roundoff 6e-8); over 15
+    # epochs of Adam the difference stays below 1e-6 relative.
     np.testing.assert_allclose(weighted.predict_proba(X), plain.predict_proba(X), rtol=1e-6)
 
 
@@ -262,6 +265,7 @@ def test_zero_sample_weights_equal_removing_rows(blobs, fast_params):
     weighted = SpeechMusicClassifier(**fast_params).fit(X, y, sample_weight=weights)
     kept = weights > 0
     removed = SpeechMusicClassifier(**fast_params).fit(X[kept], y[kept])
+    # As above: the same rows, a float32 reduction in another order.
     np.testing.assert_allclose(weighted.predict_proba(X), removed.predict_proba(X), rtol=1e-6)
 
 
@@ -353,6 +357,8 @@ def test_fast_numpy_predictions_equal_keras_model_predict(blobs, activation):
     clf = SpeechMusicClassifier(hidden_layer_sizes=(16, 8), activation=activation, epochs=2, random_state=0)
     clf.fit(X, y)
     expected = clf.model_.predict(X.to_numpy(np.float32), verbose=0)
+    # Keras runs in float32 (unit roundoff 6e-8), the NumPy runtime in float64: through three
+    # layers of dot products of ≤ 16 terms the float32 result is within ~1e-6 of the exact one.
     np.testing.assert_allclose(clf.predict_proba(X), expected, rtol=1e-5, atol=1e-6)
 
 
@@ -363,6 +369,7 @@ def test_fast_path_follows_changes_to_the_network(blobs, fast_params, tmp_path):
     clf.partial_fit(X, y)  # more training steps: the cached weights must be re-read
     after = clf.predict_proba(X)
     assert not np.array_equal(before, after)
+    # float64 runtime against Keras' float32: equal to float32 rounding (see above).
     np.testing.assert_allclose(after, clf.model_.predict(X.to_numpy(np.float32), verbose=0), atol=1e-6)
     # Refitting builds a new network: never the previous fit's cached weights.
     refit = clf.set_params(random_state=1).fit(X, y).predict_proba(X)

@@ -208,7 +208,7 @@ def test_format_1_files_still_load_without_tensorflow(tmp_path):
         expected = json.load(open({str(data / "model_format_v1_expected.json")!r}))
         model = load_model({str(data / "model_format_v1.skm")!r})
         proba = model.predict_proba(np.array(expected["X"]))
-        # Saved from float32 Keras outputs; now computed in float64: float32 rounding apart.
+        # Saved from Keras' float32 outputs (unit roundoff 6e-8); now computed in float64.
         assert np.allclose(proba, expected["proba"], rtol=0, atol=1e-6), proba
         assert "tensorflow" not in sys.modules
         print("ok")
