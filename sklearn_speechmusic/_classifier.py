@@ -266,7 +266,7 @@ class SpeechMusicClassifier(ClassifierMixin, BaseEstimator):
 
     # ------------------------------------------------------------------ fitting
     @fit_context(prefer_skip_nested_validation=True)
-    def fit(self, X, y, sample_weight=None):
+    def fit(self, X, y, sample_weight=None, groups=None):
         """Build a fresh network and train it on ``(X, y)``.
 
         Parameters
@@ -277,7 +277,16 @@ class SpeechMusicClassifier(ClassifierMixin, BaseEstimator):
             Class labels, for example ``"Speech"``/``"Music"``; at least two
             distinct classes.
         sample_weight : array-like of shape (n_samples,), default=None
-            Per-row weights of the training loss. Rows of weight 0 are dropped.
+            Per-row weights of the training loss, non-negative. Rows of weight 0
+            are dropped.
+        groups : array-like of shape (n_samples,), default=None
+            The recording (or speaker, or source) each row comes from. When
+            given, the validation hold-out takes whole groups, so ``val_loss``
+            and ``val_accuracy`` measure how the network does on recordings it
+            does not train on; rows of one recording on both sides would make
+            the validation curve flatter than the truth. In a Pipeline pass it
+            as ``classifier__groups=...``, or request it with
+            ``set_fit_request(groups=True)`` under metadata routing.
 
         Returns
         -------
@@ -296,6 +305,13 @@ class SpeechMusicClassifier(ClassifierMixin, BaseEstimator):
         """
         X, y = self._check_training_data(X, y, reset=True)
         sample_weight = self._check_sample_weight(sample_weight, X)
+        if groups is not None:
+            groups = np.asarray(groups)
+            if groups.shape != (X.shape[0],):
+                raise ValueError(
+                    f"groups must have one entry per row of X ({X.shape[0]}); got shape {groups.shape}."
+                )
+        X, y, sample_weight, groups = _without_zero_weight_rows(X, y, sample_weight, groups)
         classes, y_index = np.unique(y, return_inverse=True)
         if classes.size < 2:
             raise ValueError(
@@ -310,7 +326,7 @@ class SpeechMusicClassifier(ClassifierMixin, BaseEstimator):
             self._draw_seed(),
             self._training_settings(),
         )
-        network.train(X, y_index, sample_weight, epochs=int(self.epochs), warm_start=False)
+        network.train(X, y_index, sample_weight, epochs=int(self.epochs), warm_start=False, groups=groups)
         self._check_history(network.history_, int(self.epochs))
         self._set_fitted_network(network)
         self._model_shared = False
@@ -668,6 +684,16 @@ class SpeechMusicClassifier(ClassifierMixin, BaseEstimator):
             self.n_samples_fit_ = int(state["n_samples_fit"])
         self._coefs, self._intercepts = coefs, intercepts
         return self
+
+
+def _without_zero_weight_rows(X, y, sample_weight, groups):
+    """Drop rows of weight 0 (they contribute nothing and must not be held out either)."""
+    if sample_weight is None:
+        return X, y, sample_weight, groups
+    keep = sample_weight != 0
+    if not keep.any():
+        raise ValueError("sample_weight is 0 for every row: there is nothing to train on.")
+    return X[keep], y[keep], sample_weight[keep], None if groups is None else groups[keep]
 
 
 def _read_only(array) -> np.ndarray:

@@ -139,8 +139,11 @@ class ScikerasNetwork(_BaseWrapper):  # type: ignore[misc, valid-type]
             return None
         return [np.array(keras.ops.convert_to_numpy(variable)) for variable in optimizer.variables]
 
-    def train(self, X, y, sample_weight, *, epochs, warm_start):
-        """Train for ``epochs`` epochs: from fresh weights, or on from the current ones."""
+    def train(self, X, y, sample_weight, *, epochs, warm_start, groups=None):
+        """Train for ``epochs`` epochs: from fresh weights, or on from the current ones.
+
+        Rows of zero weight must already be removed (``groups`` stays aligned with ``X``).
+        """
         initial_epoch = self.current_epoch if warm_start else 0
         self._fit(
             X,
@@ -149,6 +152,7 @@ class ScikerasNetwork(_BaseWrapper):  # type: ignore[misc, valid-type]
             warm_start=warm_start,
             epochs=epochs,
             initial_epoch=initial_epoch,
+            groups=groups,
         )
         return self
 
@@ -184,7 +188,7 @@ class ScikerasNetwork(_BaseWrapper):  # type: ignore[misc, valid-type]
             steps_per_execution=training_steps_per_call(_STEPS_PER_EXECUTION),
         )
 
-    def _fit_keras_model(self, X, y, sample_weight, warm_start, epochs, initial_epoch, **kwargs):
+    def _fit_keras_model(self, X, y, sample_weight, warm_start, epochs, initial_epoch, groups=None):
         pool_key = None
         if not warm_start:
             pool_key = (
@@ -199,6 +203,7 @@ class ScikerasNetwork(_BaseWrapper):  # type: ignore[misc, valid-type]
             X,
             np.asarray(y).ravel(),
             sample_weight,
+            groups=groups,
             settings=self.settings,
             seed=self.seed,
             epochs=epochs,

@@ -77,6 +77,7 @@ def train_network(
     y: np.ndarray,
     sample_weight: np.ndarray | None,
     *,
+    groups: np.ndarray | None = None,
     settings: TrainingSettings,
     seed: int,
     epochs: int,
@@ -96,6 +97,8 @@ def train_network(
         Integer class indices.
     sample_weight : ndarray of shape (n_samples,) or None
         Per-row loss weights.
+    groups : ndarray of shape (n_samples,) or None
+        Recording of each row: the validation hold-out takes whole groups.
     settings : TrainingSettings
         Batch size, hold-out, callbacks and the other training parameters.
     seed : int
@@ -121,7 +124,7 @@ def train_network(
 
     check_checkpoint_path(settings.checkpoint_path)
     split_rng = np.random.RandomState([seed, initial_epoch])
-    train_idx, val_idx = stratified_holdout(y, settings.validation_split, split_rng)
+    train_idx, val_idx = stratified_holdout(y, settings.validation_split, split_rng, groups)
     train_arrays: tuple = (X[train_idx], y[train_idx])
     if sample_weight is not None:
         train_arrays += (sample_weight[train_idx],)
@@ -265,11 +268,14 @@ def check_checkpoint_path(checkpoint_path) -> None:
         raise ValueError(f"checkpoint_path's folder {directory!r} does not exist; create it first.")
 
 
-def stratified_holdout(y, validation_split, rng) -> tuple[np.ndarray, np.ndarray]:
+def stratified_holdout(y, validation_split, rng, groups=None) -> tuple[np.ndarray, np.ndarray]:
     """Indices of the training and validation rows: shuffled, stratified by class.
 
     Falls back to a plain shuffled split when a class is too small to appear on
-    both sides, and holds nothing out when there are fewer than two rows.
+    both sides, and holds nothing out when there are fewer than two rows. With
+    ``groups``, whole groups (recordings) are held out, so that no recording has
+    rows on both sides: for each class, its groups (by majority label) are taken
+    in a shuffled order until they hold ``validation_split`` of the class's rows.
 
     Parameters
     ----------
@@ -279,6 +285,8 @@ def stratified_holdout(y, validation_split, rng) -> tuple[np.ndarray, np.ndarray
         Share of rows to hold out.
     rng : numpy.random.RandomState
         Source of the split's seed.
+    groups : ndarray of shape (n_samples,), default=None
+        Recording (or speaker, source...) of each row.
 
     Returns
     -------
@@ -295,8 +303,38 @@ def stratified_holdout(y, validation_split, rng) -> tuple[np.ndarray, np.ndarray
             "leaving none to train on; lower it or set it to 0."
         )
     seed = int(rng.randint(np.iinfo(np.int32).max))
+    if groups is not None:
+        return _group_holdout(y, np.asarray(groups), validation_split, np.random.RandomState(seed))
     try:
         train_idx, val_idx = train_test_split(indices, test_size=n_validation, stratify=y, random_state=seed)
     except ValueError:
         train_idx, val_idx = train_test_split(indices, test_size=n_validation, random_state=seed)
     return np.sort(train_idx), np.sort(val_idx)
+
+
+def _group_holdout(y, groups, validation_split, rng) -> tuple[np.ndarray, np.ndarray]:
+    group_names, group_of_row = np.unique(groups, return_inverse=True)
+    if group_names.size < 2:
+        raise ValueError(
+            f"groups holds a single group ({group_names[0]!r}); a validation hold-out by group needs "
+            "at least 2. Pass one group per recording, or fit without groups."
+        )
+    classes, class_of_row = np.unique(y, return_inverse=True)
+    counts = np.zeros((group_names.size, classes.size), dtype=int)
+    np.add.at(counts, (group_of_row, class_of_row), 1)
+    majority = counts.argmax(axis=1)
+    held_out = np.zeros(group_names.size, dtype=bool)
+    for label in range(classes.size):
+        candidates = rng.permutation(np.flatnonzero(majority == label))
+        wanted = validation_split * counts[:, label].sum()
+        taken = 0
+        # Keep at least one group of the class for training.
+        for group in candidates[:-1]:
+            if taken >= wanted:
+                break
+            held_out[group] = True
+            taken += counts[group, label]
+    if not held_out.any():
+        held_out[rng.randint(group_names.size)] = True
+    validation = held_out[group_of_row]
+    return np.flatnonzero(~validation), np.flatnonzero(validation)

@@ -4,6 +4,27 @@ import numpy as np
 import pandas as pd
 import pytest
 
+#: Test modules that CI also runs on the oldest supported dependency stack (.ci/oldest.txt).
+CORE_MODULES = {
+    "test_classifier.py",
+    "test_cli.py",
+    "test_cli_wiring.py",
+    "test_common.py",
+    "test_integration.py",
+    "test_persistence.py",
+    "test_pretrained.py",
+    "test_readme.py",
+    "test_runtime.py",
+    "test_segmenter.py",
+}
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        if item.path.name in CORE_MODULES:
+            item.add_marker(pytest.mark.core)
+
+
 #: Settings that overfit the blobs below fast, so early stopping triggers well
 #: before ``epochs``.
 EARLY_STOPPING_PARAMS = {

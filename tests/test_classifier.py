@@ -421,3 +421,38 @@ def test_a_fit_inside_a_callback_gets_its_own_trainer(blobs, fast_params):
     np.testing.assert_array_equal(inner_proba, reference.predict_proba(X))
     np.testing.assert_array_equal(outer.predict_proba(X), reference.predict_proba(X))
     assert len(_pool()) <= 4
+
+
+def test_group_holdout_keeps_recordings_on_one_side():
+    rng = np.random.RandomState(0)
+    y = np.repeat(["Music", "Speech"], 50)
+    groups = np.concatenate(
+        [np.repeat([f"track{i}" for i in range(5)], 10), np.repeat([f"talk{i}" for i in range(10)], 5)]
+    )
+    train, validation = stratified_holdout(y, 0.2, rng, groups)
+    assert set(groups[train]).isdisjoint(groups[validation])
+    assert set(y[validation]) == {"Music", "Speech"}  # stratified by the groups' classes
+    assert 15 <= validation.size <= 30
+    with pytest.raises(ValueError, match="single group"):
+        stratified_holdout(y, 0.2, rng, np.zeros(100))
+
+
+def test_fit_with_groups_validates_on_unseen_recordings(blobs, fast_params):
+    from sklearn import config_context
+    from sklearn.model_selection import cross_val_score
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    X, y = blobs
+    groups = np.arange(len(y)) // 6
+    plain = SpeechMusicClassifier(**fast_params).fit(X, y)
+    grouped = SpeechMusicClassifier(**fast_params).fit(X, y, groups=groups)
+    assert grouped.history_["val_loss"] != plain.history_["val_loss"]
+    pipeline = make_pipeline(StandardScaler(), SpeechMusicClassifier(**fast_params))
+    pipeline.fit(X, y, speechmusicclassifier__groups=groups)
+    with pytest.raises(ValueError, match="one entry per row"):
+        SpeechMusicClassifier(**fast_params).fit(X, y, groups=groups[:-1])
+    with config_context(enable_metadata_routing=True):
+        routed = SpeechMusicClassifier(**fast_params).set_fit_request(groups=True, sample_weight=False)
+        scores = cross_val_score(routed, X, y, cv=2, params={"groups": groups})
+    assert scores.shape == (2,)
