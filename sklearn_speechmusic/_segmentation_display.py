@@ -7,12 +7,22 @@ import numpy as np
 from ._history_display import _require_matplotlib
 
 #: Colours of the usual labels; other labels take the next colours of tab10.
-_LABEL_COLORS = {"Speech": "tab:blue", "Music": "tab:orange", "Silence": "0.85"}
-_OTHER_COLORS = ("tab:green", "tab:purple", "tab:brown", "tab:pink", "tab:olive", "tab:cyan")
+_LABEL_COLORS = {"Speech": "tab:blue", "Music": "tab:orange", "Noise": "tab:green", "Silence": "0.8"}
+_OTHER_COLORS = ("tab:purple", "tab:brown", "tab:pink", "tab:olive", "tab:cyan", "tab:red")
+#: The level axis starts here (dB re full scale); quieter frames are drawn at it.
+LEVEL_FLOOR_DB = -80.0
+# Level curves longer than this are reduced to the loudest frame of each bucket.
+_MAX_LEVEL_POINTS = 20_000
 
 
 class SegmentationDisplay:
-    """Speech/music timeline: the recording's level with coloured label bands.
+    """Speech/music/noise/silence timeline: the recording's level with coloured label bands.
+
+    Every label present gets a band colour (Speech blue, Music orange, Noise
+    green, Silence grey, others the next tab10 colours) and a legend entry;
+    the legend sits outside the axes, right of them, so it covers nothing.
+    The level axis runs from -80 dB FS (quieter frames, digital silence
+    included, are drawn at -80).
 
     Create it with :meth:`from_estimator` (segments a recording) or
     :meth:`from_segments` (segments you already have); both call :meth:`plot`.
@@ -73,7 +83,7 @@ class SegmentationDisplay:
             Axes to draw into; a new figure is created when None.
         colors : dict of str to color, default=None
             Colour per label, overriding the defaults (Speech blue, Music
-            orange, Silence grey).
+            orange, Noise green, Silence grey).
         line_kw : dict, default=None
             Keyword arguments for ``ax.plot`` of the level curve.
 
@@ -121,11 +131,17 @@ class SegmentationDisplay:
             self.bands_.append(band)
         self.line_ = None
         if self.times is not None and self.level_db is not None:
-            (self.line_,) = ax.plot(
-                np.asarray(self.times),
-                np.asarray(self.level_db),
-                **{"color": "0.15", "linewidth": 1, "label": "Level", **(line_kw or {})},
+            times, levels = _thinned(
+                np.asarray(self.times, dtype=float), np.asarray(self.level_db, dtype=float)
             )
+            levels = np.maximum(levels, LEVEL_FLOOR_DB)
+            (self.line_,) = ax.plot(
+                times,
+                levels,
+                **{"color": "0.15", "linewidth": 0.8, "label": "Level", **(line_kw or {})},
+            )
+            top = max(0.0, float(levels.max())) + 2 if levels.size else 2.0
+            ax.set_ylim(LEVEL_FLOOR_DB, top)
             ax.set_ylabel("Level (dB FS)")
         else:
             ax.set_yticks([])
@@ -134,7 +150,8 @@ class SegmentationDisplay:
         ax.set_xlabel("Time (s)")
         if self.title is not None:
             ax.set_title(self.title)
-        ax.legend(loc="upper right", ncols=min(4, len(labelled) + 1), fontsize="small")
+        # Outside the axes, right of them: the legend hides no band and no level.
+        ax.legend(loc="center left", bbox_to_anchor=(1.01, 0.5), fontsize="small", frameon=False)
         self.ax_ = ax
         self.figure_ = ax.figure
         return self
@@ -174,14 +191,13 @@ class SegmentationDisplay:
         ['Music']
         """
         windows = segmenter.window_probabilities(audio)
-        segments = segmenter.segments_from_windows(windows)
+        segments = segmenter.segments_from_windows(windows, audio=audio)
         if title is None and not isinstance(audio, tuple):
             from pathlib import Path
 
             title = Path(audio).name
-        return cls.from_segments(
-            segments, times=windows["center"], level_db=windows["level_db"], ax=ax, colors=colors, title=title
-        )
+        times, level_db = level_curve(windows)
+        return cls.from_segments(segments, times=times, level_db=level_db, ax=ax, colors=colors, title=title)
 
     @classmethod
     def from_segments(cls, segments, *, times=None, level_db=None, ax=None, colors=None, title=None):
@@ -217,6 +233,38 @@ class SegmentationDisplay:
         """
         display = cls(segments, times=times, level_db=level_db, title=title)
         return display.plot(ax=ax, colors=colors)
+
+
+def level_curve(windows) -> tuple[np.ndarray, np.ndarray]:
+    """Times and levels to draw for a table from ``window_probabilities``.
+
+    The short frames' levels (``attrs["frame_level_db"]``) when the table has
+    them, else each window's level at its centre.
+
+    Parameters
+    ----------
+    windows : pandas.DataFrame
+        As returned by :meth:`SpeechMusicSegmenter.window_probabilities`.
+
+    Returns
+    -------
+    times, level_db : ndarray
+        Seconds and dB re full scale.
+    """
+    frame_levels = windows.attrs.get("frame_level_db")
+    if frame_levels is None:
+        return windows["center"].to_numpy(), windows["level_db"].to_numpy()
+    step, length = float(windows.attrs["frame_step"]), float(windows.attrs["frame_length"])
+    return np.arange(len(frame_levels)) * step + length / 2, np.asarray(frame_levels, dtype=float)
+
+
+def _thinned(times: np.ndarray, levels: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """At most ``_MAX_LEVEL_POINTS`` points: the loudest of each bucket of frames."""
+    if levels.size <= _MAX_LEVEL_POINTS:
+        return times, levels
+    bucket = -(-levels.size // _MAX_LEVEL_POINTS)
+    n = levels.size // bucket * bucket
+    return times[:n:bucket], levels[:n].reshape(-1, bucket).max(axis=1)
 
 
 def _palette(labels, colors) -> dict:

@@ -1,7 +1,8 @@
-"""Speech/music timeline of a long recording: sliding windows, smoothing, segments."""
+"""Speech/music/noise/silence timeline of a long recording: sliding windows, smoothing, segments."""
 
 from __future__ import annotations
 
+import os
 from functools import lru_cache
 from numbers import Real
 from typing import Any
@@ -10,12 +11,11 @@ import numpy as np
 from sklearn.base import BaseEstimator
 from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 
-from ._audio_features import FrameSettings, clip_features
-from ._audio_io import InvalidAudioError, describe_source, resampled_blocks
-from ._boundaries import change_point, level_db, level_edge
-from ._smoothing import absorb_short, runs, smooth_states
+from ._boundaries import change_point
+from ._segment_windows import read_windows
+from ._smoothing import absorb_islands, absorb_short, long_runs, overlay, runs, silent_frames, smooth_states
 
-#: Label of windows quieter than ``silence_db``.
+#: Label of stretches at the recording's noise floor (or below ``silence_db``).
 SILENCE = "Silence"
 _SEGMENT_COLUMNS = ["start", "end", "label", "confidence"]
 # Columns of window_probabilities before the class columns.
@@ -23,18 +23,30 @@ _WINDOW_COLUMNS = ["start", "end", "center", "level_db"]
 
 
 class SpeechMusicSegmenter(BaseEstimator):
-    """Find where the speech and the music are in a long recording.
+    """Find where the speech, music, noise and silence are in a long recording.
 
     Slides a window over the recording, classifies each window with a fitted
     audio pipeline (an :class:`AudioFeatureExtractor` first, a classifier with
-    ``predict_proba`` last), smooths the window labels over time, merges runs of
-    one label into segments and absorbs segments shorter than ``min_duration``
-    into their neighbours. Files are read and resampled in blocks, so memory
-    stays flat however long the recording is.
+    ``predict_proba`` last), smooths the window labels over time and merges
+    runs of one label into segments. The labels are the pipeline's classes,
+    read by name (``Speech``, ``Music`` and, when the model has them,
+    ``Noise`` and ``Silence``), plus ``Silence`` from the level: stretches of
+    at least ``min_silence`` seconds at the recording's own noise floor (or
+    below ``silence_db``). Then:
 
-    The work is split in three modules: audio blocks come from ``_audio_io``,
-    smoothing and segment merging live in ``_smoothing``, boundary refinement in
-    ``_boundaries``; this estimator orchestrates them.
+    * a segment no longer than the windows straddling one change (``window
+      + hop``) between two segments of one label takes that label: no window
+      heard it alone, so it is the trace of a change (a cut between two music
+      tracks sounds like speech to a window straddling it), not evidence of
+      another class;
+    * boundaries move to the frame where the spectrum's statistics change;
+    * segments shorter than ``min_duration`` join a neighbour; silence is
+      never absorbed (so it is the one label that can be shorter).
+
+    Files are read and resampled in blocks, so memory stays flat however long
+    the recording is (about 40 MB of frame values per hour). With the
+    packaged model's features each frame is analysed once, however much the
+    windows overlap.
 
     Parameters
     ----------
@@ -48,7 +60,9 @@ class SpeechMusicSegmenter(BaseEstimator):
         Seconds of audio per classified window (the pretrained model was
         trained on clips of 1-6 s).
     hop : float, default=0.5
-        Seconds between window starts: the time resolution of the boundaries.
+        Seconds between window starts (rounded to whole analysis hops, 23 ms
+        for the packaged model): the time resolution of the window labels;
+        boundaries are then refined frame by frame.
     smoothing : {"viterbi", "median", "none"}, default="viterbi"
         ``"viterbi"``: most likely label sequence under a model where changing
         label costs ``switch_penalty`` nats; ``"median"``: median filter over
@@ -58,16 +72,26 @@ class SpeechMusicSegmenter(BaseEstimator):
         Cost of a label change in the Viterbi smoothing, in nats (natural-log
         probability): higher gives fewer, longer segments.
     min_duration : float, default=1.0
-        Shortest segment kept, in seconds; shorter ones join a neighbour. A whole
-        recording shorter than this is one segment.
+        Shortest segment kept, in seconds, except silence; shorter ones join a
+        neighbour. A whole recording shorter than this is one segment.
     silence_db : float or None, default=-60.0
-        Windows whose level (dB re full scale) is below this are labelled
-        ``"Silence"``; None classifies every window.
+        Audio quieter than this (dB re full scale) is silence whatever the
+        recording (digital silence); None for no fixed threshold.
+    silence_margin : float or None, default=15.0
+        Audio within this many dB of the recording's noise floor is silence
+        too. The floor is a low percentile of the 46 ms frame levels, and
+        silence never comes closer than 25 dB to the median level, so a
+        recording that is never silent keeps its quiet passages. None uses
+        ``silence_db`` alone.
+    min_silence : float, default=0.5
+        Shortest stretch of silence, in seconds (pauses between words are
+        shorter).
     refine_boundaries : bool, default=True
-        Move each speech/music boundary to the most likely change point of the
-        log-mel spectrum's statistics within half a window of where the window
-        labels put it. Window labels alone can be off by up to half a window: a
-        window holding a little speech already sounds like speech.
+        Move each boundary between two sounding segments to the most likely
+        change point of the log-mel spectrum's statistics within about half a
+        window of where the window labels put it (a window holding a little
+        speech already sounds like speech). Needs the audio: :meth:`segment`
+        passes it, :meth:`segments_from_windows` takes it as ``audio``.
     block_seconds : float, default=60.0
         Seconds of audio decoded at a time.
     progress : bool, default=False
@@ -100,6 +124,8 @@ class SpeechMusicSegmenter(BaseEstimator):
         "switch_penalty": [Interval(Real, 0, None, closed="left")],
         "min_duration": [Interval(Real, 0, None, closed="left")],
         "silence_db": [Interval(Real, None, 0, closed="right"), None],
+        "silence_margin": [Interval(Real, 0, None, closed="left"), None],
+        "min_silence": [Interval(Real, 0, None, closed="left")],
         "refine_boundaries": ["boolean"],
         "block_seconds": [Interval(Real, 1, None, closed="left")],
         "progress": ["boolean"],
@@ -115,6 +141,8 @@ class SpeechMusicSegmenter(BaseEstimator):
         switch_penalty=6.0,
         min_duration=1.0,
         silence_db=-60.0,
+        silence_margin=15.0,
+        min_silence=0.5,
         refine_boundaries=True,
         block_seconds=60.0,
         progress=False,
@@ -126,6 +154,8 @@ class SpeechMusicSegmenter(BaseEstimator):
         self.switch_penalty = switch_penalty
         self.min_duration = min_duration
         self.silence_db = silence_db
+        self.silence_margin = silence_margin
+        self.min_silence = min_silence
         self.refine_boundaries = refine_boundaries
         self.block_seconds = block_seconds
         self.progress = progress
@@ -143,17 +173,22 @@ class SpeechMusicSegmenter(BaseEstimator):
         windows : pandas.DataFrame
             One row per window: ``start``, ``end`` (seconds of the audio it
             covers), ``center``, ``level_db`` (dB re full scale), then one
-            probability column per class of the pipeline. ``attrs["duration"]``
-            holds the recording's length in seconds.
+            probability column per class of the pipeline, named by class.
+            ``attrs`` holds ``duration`` (the recording's length in seconds),
+            ``source`` (the file's path, for files),
+            ``frame_level_db`` (the level of every short analysis frame, dB re
+            full scale), ``frame_step`` and ``frame_length`` (their spacing and
+            length in seconds). With the packaged model's features, windows
+            start and end on the analysis frame grid.
 
         Examples
         --------
         >>> import numpy as np
         >>> from sklearn_speechmusic import SpeechMusicSegmenter
-        >>> noise = np.random.RandomState(0).normal(size=5 * 8000) * 0.1
-        >>> windows = SpeechMusicSegmenter(hop=1.0).window_probabilities((noise, 8000))
-        >>> windows[["start", "end"]].to_numpy().tolist()
-        [[0.0, 3.0], [1.0, 4.0], [2.0, 5.0]]
+        >>> noise = np.random.RandomState(0).normal(size=5 * 22050) * 0.1
+        >>> windows = SpeechMusicSegmenter(hop=1.0).window_probabilities((noise, 22050))
+        >>> windows[["start", "end"]].round(2).to_numpy().tolist()
+        [[0.0, 3.0], [1.0, 3.99], [2.0, 4.99]]
         """
         import pandas as pd
 
@@ -161,19 +196,36 @@ class SpeechMusicSegmenter(BaseEstimator):
         extractor, predict_proba, classes = self._window_model()
         settings = extractor._check_settings()
         rate = settings.sample_rate
-        features, starts, lengths, levels, duration = self._window_features(audio, settings)
-        probabilities = predict_proba(features)
+        names = extractor.get_feature_names_out()
+        found = read_windows(
+            audio,
+            settings,
+            names,
+            window=self.window,
+            hop=self.hop,
+            block_seconds=self.block_seconds,
+            progress=self.progress,
+        )
+        probabilities = predict_proba(found.features)
         table = pd.DataFrame(
             {
-                "start": starts / rate,
-                "end": (starts + lengths) / rate,
-                "center": (starts + lengths / 2) / rate,
-                "level_db": levels,
+                "start": found.starts / rate,
+                "end": (found.starts + found.lengths) / rate,
+                "center": (found.starts + found.lengths / 2) / rate,
+                "level_db": found.level_db,
             }
         )
         for column, label in enumerate(classes):
             table[str(label)] = probabilities[:, column]
-        table.attrs["duration"] = duration
+        if not isinstance(audio, tuple):
+            # The file, so segments_from_windows can refine boundaries without being given it.
+            table.attrs["source"] = os.fspath(audio)
+        table.attrs.update(
+            duration=found.duration,
+            frame_level_db=found.frame_level_db,
+            frame_step=settings.hop_length / rate,
+            frame_length=settings.frame_length / rate,
+        )
         return table
 
     def segment(self, audio):
@@ -218,7 +270,8 @@ class SpeechMusicSegmenter(BaseEstimator):
             As returned by :meth:`window_probabilities`.
         audio : str, path-like or tuple, default=None
             The same recording, to refine boundaries (``refine_boundaries``);
-            None keeps the boundaries where the windows put them.
+            None reads the file named in ``windows.attrs["source"]``, or keeps
+            the boundaries where the windows put them when there is none.
 
         Returns
         -------
@@ -237,30 +290,32 @@ class SpeechMusicSegmenter(BaseEstimator):
         import pandas as pd
 
         self._validate_params()
-        duration = float(windows.attrs["duration"])
         missing = [column for column in _WINDOW_COLUMNS if column not in windows.columns]
         if missing or "duration" not in windows.attrs:
             raise ValueError(
                 f"windows must come from window_probabilities (missing {missing or ['attrs[duration]']})."
             )
+        duration = float(windows.attrs["duration"])
         classes = [str(column) for column in windows.columns if column not in _WINDOW_COLUMNS]
         probabilities = windows[classes].to_numpy(dtype=float)
-        labels = np.array(classes + [SILENCE], dtype=object)
         if len(windows) == 0:
             return pd.DataFrame(columns=_SEGMENT_COLUMNS)
+        # Silence is the model's own class when it has one, else a label of its own.
+        silence = classes.index(SILENCE) if SILENCE in classes else len(classes)
+        labels = np.array(classes + ([SILENCE] if silence == len(classes) else []), dtype=object)
         states = smooth_states(
             probabilities,
             self.smoothing,
             width=int(round(self.window / self.hop)),
             switch_penalty=self.switch_penalty,
         )
-        silent = np.zeros(len(windows), dtype=bool)
-        if self.silence_db is not None:
-            silent = windows["level_db"].to_numpy() < self.silence_db
-        states = np.where(silent, len(classes), states)
-        confidence = np.ones(len(windows))
-        voiced = ~silent
-        confidence[voiced] = probabilities[voiced, states[voiced]]
+        confidence = probabilities[np.arange(len(states)), np.minimum(states, len(classes) - 1)]
+        frame_levels = windows.attrs.get("frame_level_db")
+        if frame_levels is None and self.silence_db is not None:
+            # A table without frame levels: silence window by window, at the fixed threshold.
+            quiet = windows["level_db"].to_numpy() < self.silence_db
+            states = np.where(quiet, silence, states)
+            confidence = np.where(quiet, 1.0, confidence)
 
         # Each window speaks for the time nearer its centre than any other's.
         centers = windows["center"].to_numpy()
@@ -269,22 +324,16 @@ class SpeechMusicSegmenter(BaseEstimator):
             [edges[first], edges[last + 1], states[first], confidence[first : last + 1].tolist()]
             for first, last in runs(states)
         ]
-        segments = absorb_short(segments, self.min_duration)
+        # The windows straddling one change span at most window + hop.
+        segments = absorb_islands(segments, self.window + self.hop, keep=silence)
+        if audio is None:
+            audio = windows.attrs.get("source")
         if self.refine_boundaries and audio is not None:
-            silence = len(classes)
-            settings = self._window_model()[0]._check_settings()
-            for left, right in zip(segments[:-1], segments[1:], strict=True):
-                # Search half a window either side, keeping min_duration on both.
-                low = max(left[0] + self.min_duration, left[1] - self.window / 2)
-                high = min(right[1] - self.min_duration, right[0] + self.window / 2)
-                if high <= low:
-                    continue
-                if silence in (left[2], right[2]):
-                    # Where the level crosses the silence threshold.
-                    edge = level_edge(audio, low, high, settings, self.silence_db, rising=left[2] == silence)
-                else:
-                    edge = change_point(audio, low, high, settings)
-                left[1] = right[0] = edge
+            segments = self._refined(segments, audio, silence)
+        if frame_levels is not None:
+            segments = self._with_silence(segments, windows.attrs, silence)
+        segments = absorb_short(segments, self.min_duration, keep=silence)
+        segments[0][0], segments[-1][1] = 0.0, duration
         return pd.DataFrame(
             {
                 "start": [round(float(s[0]), 3) for s in segments],
@@ -293,6 +342,33 @@ class SpeechMusicSegmenter(BaseEstimator):
                 "confidence": [round(float(np.mean(s[3])), 4) for s in segments],
             }
         )
+
+    def _refined(self, segments: list[list], audio, silence: int) -> list[list]:
+        """Boundaries between sounding segments moved to where the spectrum changes."""
+        settings = self._window_model()[0]._check_settings()
+        reach = self.window / 2 + self.hop
+        for left, right in zip(segments[:-1], segments[1:], strict=True):
+            if silence in (left[2], right[2]):
+                continue  # silence edges come from the frame levels
+            low = max((left[0] + left[1]) / 2, left[1] - reach)
+            high = min((right[0] + right[1]) / 2, right[0] + reach)
+            if high > low:
+                left[1] = right[0] = change_point(audio, low, high, settings)
+        return segments
+
+    def _with_silence(self, segments: list[list], attrs, silence: int) -> list[list]:
+        """Stretches at the noise floor cut out of the segments as silence."""
+        levels = np.asarray(attrs["frame_level_db"], dtype=float)
+        step, length = float(attrs["frame_step"]), float(attrs["frame_length"])
+        quiet, _ = silent_frames(levels, threshold_db=self.silence_db, margin_db=self.silence_margin)
+        quiet = long_runs(quiet, max(1, int(np.ceil((self.min_silence - length) / step)) + 1))
+        # A quiet frame is quiet from its first sample to its last.
+        gaps = [
+            (first * step, last * step + length if last < len(levels) - 1 else np.inf)
+            for first, last in runs(quiet.astype(np.int8))
+            if quiet[first]
+        ]
+        return overlay(segments, gaps, silence)
 
     def _window_model(self):
         """``(extractor, predict_proba of feature rows, classes)`` of the pipeline."""
@@ -311,61 +387,6 @@ class SpeechMusicSegmenter(BaseEstimator):
             )
         return steps[0][1], self.pipeline[1:].predict_proba, self.pipeline.classes_
 
-    def _window_features(self, audio, settings: FrameSettings):
-        """Features of every window, read block by block."""
-        rate = settings.sample_rate
-        length = max(1, int(round(self.window * rate)))
-        hop = max(1, int(round(self.hop * rate)))
-        name = describe_source(audio)
-        rows, starts, lengths, levels = [], [], [], []
-        buffer = np.zeros(0, dtype=np.float32)
-        buffer_start = 0  # sample index of buffer[0] in the recording
-        next_start = 0
-        bar = None
-        if self.progress:
-            from tqdm.auto import tqdm
-
-            bar = tqdm(total=round(_duration(audio), 1), desc="Segmenting", unit="s")
-        blocks = resampled_blocks(
-            audio, rate, min_samples=settings.frame_length, block_seconds=self.block_seconds
-        )
-        for block in blocks:
-            buffer = np.concatenate([buffer, block])
-            while next_start + length <= buffer_start + buffer.size:
-                offset = next_start - buffer_start
-                window = buffer[offset : offset + length]
-                rows.append(clip_features(window, settings))
-                starts.append(next_start)
-                lengths.append(length)
-                levels.append(level_db(window))
-                next_start += hop
-            # Keep the last full window's worth: the recording may end next block.
-            keep_from = min(next_start, buffer_start + buffer.size - length)
-            if keep_from > buffer_start:
-                buffer = buffer[keep_from - buffer_start :]
-                buffer_start = keep_from
-            if bar is not None:
-                bar.update(round(block.size / rate, 1))
-        if bar is not None:
-            bar.close()
-        end = buffer_start + buffer.size
-        if end < settings.frame_length:
-            raise InvalidAudioError(
-                f"{name}: {1000 * end / rate:.0f} ms of audio is shorter than one analysis frame "
-                f"({1000 * settings.frame_length / rate:.0f} ms); nothing to segment."
-            )
-        last_covered = starts[-1] + lengths[-1] if starts else 0
-        if last_covered < end:
-            # The tail (or a recording shorter than one window): one more window
-            # ending at the end of the recording.
-            first = max(buffer_start, end - length)
-            window = buffer[first - buffer_start :]
-            rows.append(clip_features(window, settings))
-            starts.append(first)
-            lengths.append(window.size)
-            levels.append(level_db(window))
-        return np.array(rows), np.array(starts), np.array(lengths), np.array(levels), end / rate
-
 
 @lru_cache(maxsize=1)
 def _packaged_numpy_model():
@@ -378,17 +399,3 @@ def _packaged_numpy_model():
     packaged = resources.files("sklearn_speechmusic") / "data" / PRETRAINED_MODEL_FILE
     with resources.as_file(packaged) as path:
         return read_numpy_audio_model(path)
-
-
-def _duration(audio) -> float:
-    """Seconds of a recording, for the progress bar (0 when unknown)."""
-    if isinstance(audio, tuple):
-        waveform, rate = audio
-        return max(np.shape(waveform), default=0) / rate if rate else 0.0
-    import soundfile
-
-    try:
-        info = soundfile.info(str(audio))
-    except Exception:  # noqa: BLE001 - the read itself reports the error
-        return 0.0
-    return info.frames / info.samplerate if info.frames > 0 else 0.0

@@ -1,4 +1,4 @@
-"""From per-window class probabilities to segments: smoothing, runs, short-segment absorption."""
+"""From per-window class probabilities to segments: smoothing, runs, silence, short-segment absorption."""
 
 from __future__ import annotations
 
@@ -6,6 +6,10 @@ import numpy as np
 
 #: Probability floor before taking logs in the Viterbi smoothing.
 _PROBABILITY_FLOOR = 1e-6
+# The noise floor is this percentile of the frame levels; silence never reaches
+# closer than _CONTRAST_DB to the median level.
+_FLOOR_PERCENTILE = 5.0
+_CONTRAST_DB = 25.0
 
 
 def smooth_states(probabilities: np.ndarray, method: str, *, width: int, switch_penalty: float) -> np.ndarray:
@@ -92,7 +96,7 @@ def runs(states: np.ndarray) -> list[tuple[int, int]]:
     return list(zip(firsts.tolist(), lasts.tolist(), strict=True))
 
 
-def absorb_short(segments: list[list], min_duration: float) -> list[list]:
+def absorb_short(segments: list[list], min_duration: float, *, keep=None) -> list[list]:
     """Merge segments shorter than ``min_duration`` into a neighbour, shortest first.
 
     Parameters
@@ -101,6 +105,10 @@ def absorb_short(segments: list[list], min_duration: float) -> list[list]:
         Consecutive segments; ``confidences`` lists the window confidences.
     min_duration : float
         Shortest segment kept, in seconds.
+    keep : int, default=None
+        A state whose segments are kept whatever their length (silence); a
+        short segment joins a neighbour of this state only when it has no
+        other neighbour.
 
     Returns
     -------
@@ -115,31 +123,183 @@ def absorb_short(segments: list[list], min_duration: float) -> list[list]:
     >>> from sklearn_speechmusic._smoothing import absorb_short
     >>> absorb_short([[0, 5, 0, [0.9]], [5, 5.5, 1, [0.6]], [5.5, 9, 0, [0.8]]], 1.0)
     [[0, 9, 0, [0.9, 0.4, 0.8]]]
+    >>> absorb_short([[0, 5, 0, [0.9]], [5, 5.5, 2, [1.0]], [5.5, 9, 0, [0.8]]], 1.0, keep=2)
+    [[0, 5, 0, [0.9]], [5, 5.5, 2, [1.0]], [5.5, 9, 0, [0.8]]]
     """
-    segments = [list(segment) for segment in segments]
+    segments = _merged([list(segment) for segment in segments])
     while len(segments) > 1:
-        durations = [end - start for start, end, _, _ in segments]
+        durations = np.array([end - start if state != keep else np.inf for start, end, state, _ in segments])
         shortest = int(np.argmin(durations))
         if durations[shortest] >= min_duration:
             break
-        left = shortest - 1 if shortest > 0 else None
-        right = shortest + 1 if shortest + 1 < len(segments) else None
-        if left is None or (right is not None and durations[right] > durations[left]):
-            target = right
-        else:
-            target = left
-        assert target is not None
+        neighbours = [i for i in (shortest - 1, shortest + 1) if 0 <= i < len(segments)]
+        # Prefer a neighbour that is not silence, then the longer one.
+        target = max(neighbours, key=lambda i: (segments[i][2] != keep, segments[i][1] - segments[i][0]))
         absorbed = segments.pop(shortest)
         target = target if target < shortest else target - 1
         segments[target][0] = min(segments[target][0], absorbed[0])
         segments[target][1] = max(segments[target][1], absorbed[1])
         segments[target][3] = segments[target][3] + [1 - c for c in absorbed[3]]
         # The neighbours on either side of the absorbed segment may now agree.
-        merged = [segments[0]]
-        for segment in segments[1:]:
-            if segment[2] == merged[-1][2]:
-                merged[-1] = [merged[-1][0], segment[1], segment[2], merged[-1][3] + segment[3]]
-            else:
-                merged.append(segment)
-        segments = merged
+        segments = _merged(segments)
     return segments
+
+
+def absorb_islands(segments: list[list], max_duration: float, *, keep=None) -> list[list]:
+    """Give a segment shorter than ``max_duration`` between two of one state that state.
+
+    A window straddling the cut between two music tracks (or two noises) can
+    sound like speech: the spectrum changes within it. A segment shorter than
+    one window never had a window of its own, so between two segments of
+    one state it is taken as an artefact of the change.
+
+    Parameters
+    ----------
+    segments : list of [start, end, state, confidences]
+        Consecutive segments.
+    max_duration : float
+        Islands shorter than this are absorbed.
+    keep : int, default=None
+        A state (silence) never absorbed.
+
+    Returns
+    -------
+    segments : list of [start, end, state, confidences]
+
+    Examples
+    --------
+    >>> from sklearn_speechmusic._smoothing import absorb_islands
+    >>> absorb_islands([[0, 9, 0, [1.0]], [9, 11, 1, [0.8]], [11, 20, 0, [1.0]]], 3.0)
+    [[0, 20, 0, [1.0, 0.19999999999999996, 1.0]]]
+    """
+    segments = [list(segment) for segment in segments]
+    changed = True
+    while changed:
+        changed = False
+        for i in range(1, len(segments) - 1):
+            left, island, right = segments[i - 1 : i + 2]
+            if (
+                left[2] == right[2] != island[2]
+                and island[2] != keep
+                and island[1] - island[0] < max_duration
+            ):
+                segments[i - 1 : i + 2] = [
+                    [left[0], right[1], left[2], left[3] + [1 - c for c in island[3]] + right[3]]
+                ]
+                changed = True
+                break
+    return segments
+
+
+def silent_frames(
+    levels_db: np.ndarray, *, threshold_db: float | None, margin_db: float | None
+) -> tuple[np.ndarray, float]:
+    """Frames at the recording's noise floor or below the fixed silence threshold.
+
+    The noise floor is a low percentile (``_FLOOR_PERCENTILE``) of the frame
+    levels above ``threshold_db``; frames within ``margin_db`` of it are
+    silent, but never frames less than ``_CONTRAST_DB`` below the median
+    level, so a recording that is never silent (a floor that is just its
+    quietest music) loses no sound to silence.
+
+    Parameters
+    ----------
+    levels_db : ndarray of shape (n_frames,)
+        Level of each short frame, dB re full scale.
+    threshold_db : float or None
+        Fixed threshold (digital silence); None for none.
+    margin_db : float or None
+        Decibels above the noise floor still counted as silence; None counts
+        only the fixed threshold.
+
+    Returns
+    -------
+    silent : ndarray of shape (n_frames,), dtype bool
+    threshold : float
+        The level below which frames are silent (-inf for none).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_speechmusic._smoothing import silent_frames
+    >>> levels = np.r_[np.full(80, -20.0), np.full(20, -62.0)]
+    >>> silent, threshold = silent_frames(levels, threshold_db=-90.0, margin_db=12.0)
+    >>> int(silent.sum()), float(threshold)
+    (20, -50.0)
+    """
+    threshold = -np.inf if threshold_db is None else float(threshold_db)
+    audible = levels_db[levels_db >= threshold]
+    if margin_db is not None and audible.size:
+        floor = float(np.percentile(audible, _FLOOR_PERCENTILE))
+        relative = min(floor + margin_db, float(np.median(audible)) - _CONTRAST_DB)
+        threshold = max(threshold, relative)
+    return levels_db < threshold, threshold
+
+
+def long_runs(mask: np.ndarray, min_length: int) -> np.ndarray:
+    """``mask`` keeping only runs of True at least ``min_length`` long (or covering everything).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_speechmusic._smoothing import long_runs
+    >>> long_runs(np.array([1, 1, 0, 1, 1, 1, 0], dtype=bool), 3).astype(int).tolist()
+    [0, 0, 0, 1, 1, 1, 0]
+    """
+    kept = np.zeros_like(mask)
+    if mask.all():
+        return mask.copy()
+    for first, last in runs(mask.astype(np.int8)):
+        if mask[first] and last - first + 1 >= min_length:
+            kept[first : last + 1] = True
+    return kept
+
+
+def overlay(segments: list[list], intervals, state: int) -> list[list]:
+    """Cut ``intervals`` out of the segments and label them ``state``.
+
+    Parameters
+    ----------
+    segments : list of [start, end, state, confidences]
+        Consecutive segments.
+    intervals : list of (start, end)
+        Sorted, disjoint stretches (silences).
+    state : int
+        Their state; their confidence is 1.
+
+    Returns
+    -------
+    segments : list of [start, end, state, confidences]
+        Consecutive, neighbours of one state joined.
+
+    Examples
+    --------
+    >>> from sklearn_speechmusic._smoothing import overlay
+    >>> overlay([[0, 5, 0, [0.9]], [5, 9, 1, [0.8]]], [(4, 6)], 2)
+    [[0, 4, 0, [0.9]], [4, 6, 2, [1.0]], [6, 9, 1, [0.8]]]
+    """
+    pieces = []
+    for start, end, own, confidences in segments:
+        cursor = start
+        for low, high in intervals:
+            if high <= cursor or low >= end:
+                continue
+            if low > cursor:
+                pieces.append([cursor, low, own, confidences])
+            pieces.append([max(low, cursor), min(high, end), state, [1.0]])
+            cursor = min(high, end)
+        if cursor < end:
+            pieces.append([cursor, end, own, confidences])
+    return _merged([list(piece) for piece in pieces])
+
+
+def _merged(segments: list[list]) -> list[list]:
+    """Join consecutive segments of one state."""
+    merged = [segments[0]]
+    for segment in segments[1:]:
+        if segment[2] == merged[-1][2]:
+            confidences = merged[-1][3] if merged[-1][3] is segment[3] else merged[-1][3] + segment[3]
+            merged[-1] = [merged[-1][0], segment[1], segment[2], confidences]
+        else:
+            merged.append(segment)
+    return merged

@@ -80,7 +80,9 @@ def test_timeline_of_unseen_recordings(unseen_pipeline, broadcast):
     found_boundaries = segments["start"].to_numpy()[1:]
     for _, true_boundary, _ in truth[:-1]:
         assert np.min(np.abs(found_boundaries - true_boundary)) <= 0.5, (true_boundary, segments)
-    assert ((segments["end"] - segments["start"]) >= 1.0).all()
+    # Pauses of 0.5 s or more between the lines are Silence, the one label that may be short.
+    sounding = segments[segments["label"] != "Silence"]
+    assert ((sounding["end"] - sounding["start"]) >= 1.0).all()
     # The timeline covers the recording without gaps or overlaps.
     assert segments["start"].iloc[0] == 0 and segments["end"].iloc[-1] == pytest.approx(
         truth[-1][1], abs=1e-3
@@ -128,7 +130,8 @@ def test_min_duration_is_respected(unseen_pipeline, broadcast):
         segments = SpeechMusicSegmenter(unseen_pipeline, smoothing="none", min_duration=min_duration).segment(
             path
         )
-        assert ((segments["end"] - segments["start"]) >= min_duration).all() or len(segments) == 1
+        sounding = segments[segments["label"] != "Silence"]
+        assert ((sounding["end"] - sounding["start"]) >= min_duration).all() or len(segments) == 1
         assert np.array_equal(segments["start"].to_numpy()[1:], segments["end"].to_numpy()[:-1])
         assert (segments["label"].to_numpy()[1:] != segments["label"].to_numpy()[:-1]).all()
 
@@ -182,9 +185,15 @@ def test_segmentation_display(unseen_pipeline, broadcast, tmp_path):
     assert len(display.bands_) == len(display.segments)
     legend = [text.get_text() for text in display.ax_.get_legend().get_texts()]
     assert {"Speech", "Music", "Level"} <= set(legend)
-    np.testing.assert_allclose(
-        display.line_.get_xdata(), SpeechMusicSegmenter(unseen_pipeline).window_probabilities(path)["center"]
-    )
+    # The level of every short frame, clipped at -80 dB FS, on an axis that starts there.
+    windows = SpeechMusicSegmenter(unseen_pipeline).window_probabilities(path)
+    step, length = windows.attrs["frame_step"], windows.attrs["frame_length"]
+    np.testing.assert_allclose(display.line_.get_xdata()[:3], np.arange(3) * step + length / 2)
+    assert display.line_.get_ydata().min() >= -80 and display.ax_.get_ylim()[0] == -80
+    # The legend sits outside the axes: it covers no band.
+    legend_box = display.ax_.get_legend().get_window_extent(display.figure_.canvas.get_renderer())
+    axes_box = display.ax_.get_window_extent(display.figure_.canvas.get_renderer())
+    assert legend_box.x0 >= axes_box.x1
     display.figure_.savefig(tmp_path / "timeline.png")
     assert (tmp_path / "timeline.png").stat().st_size > 10_000
     matplotlib.pyplot.close("all")
@@ -219,7 +228,7 @@ def test_segment_command(broadcast, tmp_path):
     assert result.returncode == 0, result.stderr
     segments = pd.read_csv(tmp_path / "s.csv")
     assert segments.columns.tolist() == ["start", "end", "label", "confidence"]
-    assert set(segments["label"]) == {"Speech", "Music"}
+    assert {"Speech", "Music"} <= set(segments["label"]) <= {"Speech", "Music", "Silence"}
     labels = (tmp_path / "s.txt").read_text().splitlines()
     assert len(labels) == len(segments) and labels[0].split("\t")[2] == segments["label"][0]
     assert (tmp_path / "s.png").stat().st_size > 10_000
@@ -270,9 +279,37 @@ def test_segmenter_modules_use_no_private_names_of_other_modules():
     import ast
 
     package = Path(__file__).parents[1] / "sklearn_speechmusic"
-    for module in ("_segmenter", "_smoothing", "_boundaries", "_audio_io", "_audio_features", "_spectral"):
+    for module in (
+        "_segmenter",
+        "_smoothing",
+        "_boundaries",
+        "_segment_windows",
+        "_window_features",
+        "_audio_io",
+        "_audio_features",
+        "_spectral",
+    ):
         tree = ast.parse((package / f"{module}.py").read_text())
         for node in ast.walk(tree):
             if isinstance(node, ast.ImportFrom) and node.module and node.level == 1:
                 private = [alias.name for alias in node.names if alias.name.startswith("_")]
                 assert not private, (module, node.module, private)
+
+
+def test_display_colours_and_legend_cover_every_label():
+    segments = pd.DataFrame(
+        {
+            "start": [0.0, 2.0, 4.0, 6.0, 6.6],
+            "end": [2.0, 4.0, 6.0, 6.6, 9.0],
+            "label": ["Speech", "Music", "Noise", "Silence", "Applause"],
+        }
+    )
+    display = SegmentationDisplay.from_segments(
+        segments, times=[0.5, 5.0, 8.0], level_db=[-20.0, -200.0, -30.0]
+    )
+    legend = [text.get_text() for text in display.ax_.get_legend().get_texts()]
+    assert legend == ["Speech", "Music", "Noise", "Silence", "Applause", "Level"]
+    colours = [matplotlib.colors.to_hex(band.get_facecolor()) for band in display.bands_]
+    assert len(set(colours)) == 5
+    assert display.line_.get_ydata().tolist() == [-20.0, -80.0, -30.0]
+    matplotlib.pyplot.close("all")
