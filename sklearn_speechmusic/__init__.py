@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from ._datasets import example_audio, load_demo, load_training_data
 from ._distributed import worker_environment
-from ._feature_table import MissingValuesWarning, load_feature_table
+from ._feature_table import InconsistentLabelsWarning, MissingValuesWarning, load_feature_table
 
 if TYPE_CHECKING:  # pragma: no cover - typing only
     from ._audio_io import InvalidAudioError
@@ -52,6 +52,7 @@ _LAZY_ATTRIBUTES = {
 
 __all__ = [
     "AudioFeatureExtractor",
+    "InconsistentLabelsWarning",
     "InvalidAudioError",
     "MissingValuesWarning",
     "ModelFormatError",

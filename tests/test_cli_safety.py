@@ -15,7 +15,7 @@ import pytest
 
 import sklearn_speechmusic
 import sklearn_speechmusic._pretrained
-from sklearn_speechmusic import _cli
+from sklearn_speechmusic import _cli, _cli_messages, _cli_parser
 from sklearn_speechmusic._cli import EXIT_DATA_ERROR, EXIT_OK, EXIT_PARTIAL, main
 
 AUDIO_DIR = Path(__file__).parent / "data" / "audio"
@@ -190,8 +190,8 @@ def test_permission_denied_is_reported_as_such(run, table, tmp_path, no_training
 
 def test_os_errors_are_described_by_path():
     error = PermissionError(13, "Permission denied", "/data/m.skm")
-    assert _cli._describe_error(error) == "permission denied: /data/m.skm"
-    assert _cli._describe_error(ValueError("bad <_io.BytesIO object at 0x7f3a>")) == "bad the file"
+    assert _cli_messages.describe_error(error) == "permission denied: /data/m.skm"
+    assert _cli_messages.describe_error(ValueError("bad <_io.BytesIO object at 0x7f3a>")) == "bad the file"
 
 
 @pytest.mark.skipif(
@@ -250,7 +250,7 @@ def test_exit_codes_are_documented(run):
     for command in ([], ["predict"]):
         with pytest.raises(SystemExit):
             run(*command, "--help")
-    help_text = _cli._parser().format_help()
+    help_text = _cli_parser.build_parser().format_help()
     assert "exit codes:" in help_text and "3    predict: some inputs" in help_text
     assert "3 --" in _cli.__doc__
 

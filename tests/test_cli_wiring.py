@@ -11,7 +11,7 @@ import pytest
 import sklearn_speechmusic
 import sklearn_speechmusic._classifier
 import sklearn_speechmusic._pretrained
-from sklearn_speechmusic import _cli
+from sklearn_speechmusic import _cli_messages, _cli_parser
 from sklearn_speechmusic._cli import EXIT_DATA_ERROR, EXIT_OK, main
 
 FAST = ("--epochs", "2", "--hidden-layer-sizes", "4", "--random-state", "0")
@@ -45,7 +45,7 @@ def table(tmp_path):
 
 
 def subcommands():
-    parser = _cli._parser()
+    parser = _cli_parser.build_parser()
     (choices,) = [
         action.choices for action in parser._actions if isinstance(action, argparse._SubParsersAction)
     ]
@@ -56,7 +56,7 @@ def subcommands():
 def test_train_options_restate_no_default():
     train = subcommands()["train"]
     options = [action for action in train._actions if getattr(action, "classifier_parameter", None)]
-    assert sorted(action.classifier_parameter for action in options) == sorted(_cli._CLASSIFIER_OPTIONS)
+    assert sorted(action.classifier_parameter for action in options) == sorted(_cli_parser.CLASSIFIER_OPTIONS)
     assert all(action.default is argparse.SUPPRESS for action in options)
 
 
@@ -77,11 +77,11 @@ def test_help_defaults_are_read_from_the_classifier(monkeypatch):
     signature = inspect.signature(cls)
     parameters = [p.replace(default=changed.get(p.name, p.default)) for p in signature.parameters.values()]
     monkeypatch.setattr(cls, "__signature__", signature.replace(parameters=parameters), raising=False)
-    _cli._classifier_defaults.cache_clear()
+    _cli_parser.classifier_defaults.cache_clear()
     try:
         text = " ".join(subcommands()["train"].format_help().split())
     finally:
-        _cli._classifier_defaults.cache_clear()
+        _cli_parser.classifier_defaults.cache_clear()
     assert "(default: 77)" in text and "(default: 7,7)" in text
 
 
@@ -192,7 +192,7 @@ def test_corrupt_model_error_names_the_file(run, table, tmp_path):
 # ---------------------------------------------------------------- issue 14: quiet
 def test_stderr_silenced_drops_only_what_is_written_inside(capfd):
     os.write(2, b"before ")
-    with _cli._stderr_silenced():
+    with _cli_messages.stderr_silenced():
         os.write(2, b"absl noise")
     os.write(2, b"after")
     assert capfd.readouterr().err == "before after"
