@@ -276,7 +276,7 @@ def overlay(segments: list[list], intervals, state: int) -> list[list]:
     --------
     >>> from sklearn_speechmusic._smoothing import overlay
     >>> overlay([[0, 5, 0, [0.9]], [5, 9, 1, [0.8]]], [(4, 6)], 2)
-    [[0, 4, 0, [0.9]], [4, 6, 2, [1.0]], [6, 9, 1, [0.8]]]
+    [[0, 4, 0, [0.9]], [4, 6, 2, [1.0, 1.0]], [6, 9, 1, [0.8]]]
     """
     pieces = []
     for start, end, own, confidences in segments:
