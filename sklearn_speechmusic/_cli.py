@@ -260,7 +260,7 @@ def _segment(args: argparse.Namespace) -> int:
         progress=not args.no_progress,
     )
     windows = segmenter.window_probabilities(audio)
-    segments = segmenter.segments_from_windows(windows)
+    segments = segmenter.segments_from_windows(windows, audio=audio)
     written = []
     if args.audacity is not None:
         labels = "".join(f"{s.start:.3f}\t{s.end:.3f}\t{s.label}\n" for s in segments.itertuples())
@@ -334,11 +334,13 @@ def _confusion_matrix_png(model, X, y, path: Path) -> Path:
 def _timeline_png(segments, windows, title: str, path) -> Path:
     from matplotlib.figure import Figure
 
-    from ._segmentation_display import SegmentationDisplay
+    from ._segmentation_display import SegmentationDisplay, level_curve
 
     figure = Figure(figsize=(10, 3))
+    # The short frames' level; the legend (every label present) sits right of the axes.
+    times, level_db = level_curve(windows)
     SegmentationDisplay.from_segments(
-        segments, times=windows["center"], level_db=windows["level_db"], ax=figure.add_subplot(), title=title
+        segments, times=times, level_db=level_db, ax=figure.add_subplot(), title=title
     )
     figure.tight_layout()
     figure.savefig(path, dpi=150)
