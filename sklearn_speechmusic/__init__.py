@@ -23,6 +23,7 @@ if TYPE_CHECKING:  # pragma: no cover - typing only
         extract_feature_table_from_folder,
     )
     from ._history_display import TrainingHistoryDisplay, plot_training_history
+    from ._input_checks import TrainingDivergedError
     from ._persistence import ModelFormatError, load_model, save_model
     from ._pretrained import load_pretrained, make_default_pipeline
     from ._segmentation_display import SegmentationDisplay
@@ -47,6 +48,7 @@ _LAZY_ATTRIBUTES = {
     "SpeechMusicSegmenter": "._segmenter",
     "SegmentationDisplay": "._segmentation_display",
     "TrainingHistoryDisplay": "._history_display",
+    "TrainingDivergedError": "._input_checks",
     "plot_training_history": "._history_display",
 }
 
@@ -60,6 +62,7 @@ __all__ = [
     "SkippedAudioWarning",
     "SpeechMusicClassifier",
     "SpeechMusicSegmenter",
+    "TrainingDivergedError",
     "TrainingHistoryDisplay",
     "example_audio",
     "extract_feature_table",

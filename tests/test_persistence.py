@@ -66,7 +66,7 @@ def test_pipeline_round_trip_in_a_fresh_process(audio_model, table_model, tmp_pa
     save_model(audio_model, tmp_path / "audio.skm")
     np.save(tmp_path / "table.npy", model.predict_proba(X))
     np.save(tmp_path / "audio.npy", audio_model.predict_proba(AUDIO))
-    X.to_csv(tmp_path / "X.csv", index=False)
+    np.save(tmp_path / "X.npy", X.to_numpy())  # exact floats (CSV parsing is inexact on pandas < 3)
     script = textwrap.dedent(
         f"""
         import pickle, numpy as np, pandas as pd
@@ -75,8 +75,7 @@ def test_pipeline_round_trip_in_a_fresh_process(audio_model, table_model, tmp_pa
         folder = {str(tmp_path)!r}
         table = load_model(folder + "/table.skm")
         assert list(table.feature_names_in_) == {X.columns.tolist()!r}
-        # Exact floats back from CSV: pandas < 3 parses with a faster, inexact default.
-        X = pd.read_csv(folder + "/X.csv", float_precision="round_trip")
+        X = pd.DataFrame(np.load(folder + "/X.npy"), columns={X.columns.tolist()!r})
         assert np.array_equal(table.predict_proba(X), np.load(folder + "/table.npy"))
         audio = load_model(folder + "/audio.skm")
         assert np.array_equal(audio.predict_proba({AUDIO!r}), np.load(folder + "/audio.npy"))

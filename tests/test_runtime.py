@@ -9,8 +9,7 @@ import pytest
 from conftest import make_speech_music_blobs
 from sklearn.base import clone
 
-from sklearn_speechmusic import SpeechMusicClassifier
-from sklearn_speechmusic._classifier import TrainingDivergedError
+from sklearn_speechmusic import SpeechMusicClassifier, TrainingDivergedError
 from sklearn_speechmusic._runtime import ACTIVATIONS, forward_proba
 
 
@@ -124,14 +123,13 @@ def test_prediction_and_pickles_need_no_tensorflow(blobs, fast_params, tmp_path)
     clf = SpeechMusicClassifier(**fast_params).fit(X, y)
     joblib.dump(clf, tmp_path / "clf.joblib")
     np.save(tmp_path / "expected.npy", clf.predict_proba(X))
-    X.to_csv(tmp_path / "X.csv", index=False)
+    np.save(tmp_path / "X.npy", X.to_numpy())  # exact floats (CSV parsing is inexact on pandas < 3)
     code = textwrap.dedent(
         f"""
         import sys, joblib, numpy as np, pandas as pd
         from sklearn_speechmusic import example_audio, load_pretrained
         clf = joblib.load({str(tmp_path / "clf.joblib")!r})
-        # Exact floats back from CSV: pandas < 3 parses with a faster, inexact default.
-        X = pd.read_csv({str(tmp_path / "X.csv")!r}, float_precision="round_trip")
+        X = pd.DataFrame(np.load({str(tmp_path / "X.npy")!r}), columns={X.columns.tolist()!r})
         assert np.array_equal(clf.predict_proba(X), np.load({str(tmp_path / "expected.npy")!r}))
         pipeline = load_pretrained()
         clips = [example_audio("speech"), example_audio("music")]
