@@ -26,7 +26,7 @@ honour the user's umask, like any other file a program writes.
 Files of format version 1 (sklearn-speechmusic 0.1, network in Keras' own
 ``.keras`` format) are still read: only the weight arrays are taken from them.
 
-Each step type has one serializer, registered in :data:`_SERIALIZERS`.
+Each step type has one serializer, registered in ``_step_serializers.SERIALIZERS``.
 """
 
 from __future__ import annotations
@@ -37,12 +37,11 @@ import json
 import os
 import secrets
 import zipfile
-from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import numpy as np
+
+from ._step_serializers import check_widths_chain, describe_steps, rebuild_step
 
 FORMAT_NAME = "sklearn-speechmusic-model"
 FORMAT_VERSION = 2
@@ -78,86 +77,6 @@ class ModelFormatError(ValueError):
     """
 
 
-@dataclass(frozen=True)
-class _Serializer:
-    """How one step type is written to and read from a model file."""
-
-    load_class: Callable[[], type]
-    dump_state: Callable[[Any], tuple[dict[str, Any], dict[str, np.ndarray]]]
-    restore_state: Callable[[Any, dict[str, Any], dict[str, np.ndarray]], None]
-
-
-def _extractor_class():
-    from ._feature_extractor import AudioFeatureExtractor
-
-    return AudioFeatureExtractor
-
-
-def _scaler_class():
-    from sklearn.preprocessing import StandardScaler
-
-    return StandardScaler
-
-
-def _classifier_class():
-    from ._classifier import SpeechMusicClassifier
-
-    return SpeechMusicClassifier
-
-
-_SCALER_ARRAYS = ("mean_", "var_", "scale_")
-
-
-def _dump_scaler(scaler) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
-    from sklearn.utils.validation import check_is_fitted
-
-    check_is_fitted(scaler)
-    state = {
-        key: _to_json(getattr(scaler, key))
-        for key in _SCALER_ARRAYS
-        if getattr(scaler, key, None) is not None
-    }
-    state["n_samples_seen_"] = _to_json(scaler.n_samples_seen_)
-    state["n_features_in_"] = int(scaler.n_features_in_)
-    if hasattr(scaler, "feature_names_in_"):
-        state["feature_names_in_"] = scaler.feature_names_in_.tolist()
-    return state, {}
-
-
-def _restore_scaler(scaler, state: dict[str, Any], arrays: dict[str, np.ndarray]) -> None:
-    width = int(state["n_features_in_"])
-    for key, value in state.items():
-        if key in _SCALER_ARRAYS:
-            value = np.asarray(value, dtype=np.float64)
-            if value.shape != (width,):
-                raise ValueError(f"{key} has {value.size} values for {width} features")
-        elif key == "feature_names_in_":
-            value = np.asarray(value, dtype=object)
-            if value.shape != (width,):
-                raise ValueError(f"{value.size} feature names for {width} features")
-        elif key == "n_samples_seen_" and isinstance(value, list):
-            value = np.asarray(value, dtype=np.int64)
-        elif key not in ("n_samples_seen_", "n_features_in_"):
-            raise ValueError(f"unknown StandardScaler attribute {key!r}")
-        setattr(scaler, key, value)
-
-
-def _restore_classifier(classifier, state: dict[str, Any], arrays: dict[str, np.ndarray]) -> None:
-    classifier._restore_fitted_state(state, arrays)
-
-
-#: One serializer per step type; the keys are the ``kind`` names written to files.
-_SERIALIZERS: dict[str, _Serializer] = {
-    "AudioFeatureExtractor": _Serializer(
-        _extractor_class, lambda step: ({}, {}), lambda step, state, arrays: None
-    ),
-    "StandardScaler": _Serializer(_scaler_class, _dump_scaler, _restore_scaler),
-    "SpeechMusicClassifier": _Serializer(
-        _classifier_class, lambda step: step._fitted_state(), _restore_classifier
-    ),
-}
-
-
 def save_model(estimator, path) -> Path:
     """Save a fitted classifier or audio pipeline in the pickle-free format.
 
@@ -188,7 +107,7 @@ def save_model(estimator, path) -> Path:
     """
     from . import __version__
 
-    steps, arrays = _describe_steps(estimator)
+    steps, arrays = describe_steps(estimator)
     weights = io.BytesIO()
     np.savez(weights, **arrays)  # type: ignore[arg-type]  # numpy's stubs type **kwds as allow_pickle
     members = {
@@ -250,8 +169,14 @@ def load_model(path):
     for index, step in enumerate(steps):
         prefix = f"{index}/"
         step_arrays = {key[len(prefix) :]: value for key, value in arrays.items() if key.startswith(prefix)}
-        built.append((str(step.get("name")), _rebuild_step(step, step_arrays, name)))
-    _check_widths_chain(built, name)
+        try:
+            built.append((str(step.get("name")), rebuild_step(step, step_arrays)))
+        except ValueError as error:
+            raise ModelFormatError(f"{name}: {error}.") from None
+    try:
+        check_widths_chain(built)
+    except ValueError as error:
+        raise ModelFormatError(f"{name}: {error}.") from None
     if header.get("kind") == "classifier":
         return built[-1][1]
     from sklearn.pipeline import Pipeline
@@ -292,63 +217,6 @@ def _read_verified(path) -> tuple[str, dict, list, dict[str, np.ndarray]]:
     else:
         arrays = _arrays_from_keras_v1(members[_KERAS_MEMBER_V1], steps, name)
     return name, header, steps, arrays
-
-
-# ------------------------------------------------------------------ writing
-def _describe_steps(estimator) -> tuple[list[dict[str, Any]], dict[str, np.ndarray]]:
-    from ._classifier import SpeechMusicClassifier
-
-    steps = list(estimator.steps) if hasattr(estimator, "steps") else [("classifier", estimator)]
-    if not isinstance(steps[-1][1], SpeechMusicClassifier):
-        raise ValueError(
-            f"save_model stores a SpeechMusicClassifier or a Pipeline ending in one; got "
-            f"{type(steps[-1][1]).__name__} last. Use joblib.dump for other estimators."
-        )
-    described, arrays = [], {}
-    for index, (name, step) in enumerate(steps):
-        kind = type(step).__name__
-        serializer = _SERIALIZERS.get(kind)
-        if serializer is None or type(step) is not serializer.load_class():
-            raise ValueError(
-                f"Step {name!r} ({kind}) cannot be stored in the safe format, which holds "
-                f"{', '.join(_SERIALIZERS)} steps. Use joblib.dump for other pipelines."
-            )
-        state, step_arrays = serializer.dump_state(step)
-        arrays.update({f"{index}/{key}": value for key, value in step_arrays.items()})
-        described.append({"name": name, "kind": kind, "params": _params_as_json(name, step), "state": state})
-    return described, arrays
-
-
-def _params_as_json(name: str, step) -> dict[str, Any]:
-    params = {}
-    for key, value in step.get_params(deep=False).items():
-        if isinstance(value, os.PathLike):
-            value = os.fspath(value)
-        elif isinstance(value, tuple):
-            value = list(value)
-        if not _is_plain(value):
-            raise ValueError(
-                f"{name}: parameter {key}={value!r} is a Python object and cannot be stored in the "
-                f"safe format. Set it to a plain value first, e.g. {name}.set_params({key}=None), "
-                "or use joblib.dump."
-            )
-        params[key] = _to_json(value)
-    return params
-
-
-def _is_plain(value) -> bool:
-    """True for JSON scalars and lists of them: values the safe format can hold."""
-    if isinstance(value, list):
-        return all(_is_plain(item) for item in value)
-    return value is None or isinstance(value, (bool, int, float, str, np.generic))
-
-
-def _to_json(value):
-    if isinstance(value, np.ndarray):
-        return value.tolist()
-    if isinstance(value, np.generic):
-        return value.item()
-    return value
 
 
 def write_atomically(path: Path, data: bytes) -> Path:
@@ -507,43 +375,6 @@ def _arrays_from_keras_v1(network: bytes, steps: list, name: str) -> dict[str, n
     arrays = {f"{index}/coef_{layer}": kernel for layer, kernel in enumerate(weights[0::2])}
     arrays.update({f"{index}/intercept_{layer}": bias for layer, bias in enumerate(weights[1::2])})
     return arrays
-
-
-def _rebuild_step(step: dict, arrays: dict[str, np.ndarray], name: str):
-    kind = step.get("kind")
-    serializer = _SERIALIZERS.get(str(kind))
-    if serializer is None:
-        raise ModelFormatError(f"{name}: unknown step kind {kind!r}; expected one of {sorted(_SERIALIZERS)}.")
-    params = dict(step.get("params") or {})
-    if kind == "SpeechMusicClassifier" and isinstance(params.get("hidden_layer_sizes"), list):
-        params["hidden_layer_sizes"] = tuple(params["hidden_layer_sizes"])
-    try:
-        estimator = serializer.load_class()(**params)
-        estimator._validate_params()
-    except (TypeError, ValueError) as error:
-        raise ModelFormatError(f"{name}: invalid parameters for {kind} ({error}).") from None
-    try:
-        serializer.restore_state(estimator, step.get("state") or {}, arrays)
-    except (KeyError, TypeError, ValueError) as error:
-        raise ModelFormatError(
-            f"{name}: the fitted state of {kind} is incomplete or inconsistent ({error})."
-        ) from None
-    return estimator
-
-
-def _check_widths_chain(steps: list[tuple[str, Any]], name: str) -> None:
-    """Each step takes as many features as the one before it gives."""
-    width = None
-    for step_name, step in steps:
-        takes = getattr(step, "n_features_in_", None)
-        if width is not None and takes is not None and takes != width:
-            raise ModelFormatError(
-                f"{name}: step {step_name!r} takes {takes} features but the step before it gives {width}."
-            )
-        if hasattr(step, "get_feature_names_out") and takes is None:
-            width = len(step.get_feature_names_out())
-        else:
-            width = takes
 
 
 # Transitional names for modules being reorganised in the same change.

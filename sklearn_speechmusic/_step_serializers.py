@@ -1,0 +1,190 @@
+"""How each kind of pipeline step is written to and read from a model file: one serializer per step type.
+
+A step is stored as its kind, its constructor parameters (plain JSON), its fitted
+statistics (plain JSON) and named float arrays (the network's weights). Adding a
+step type means adding one entry to :data:`SERIALIZERS`.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+__all__ = ["SERIALIZERS", "check_widths_chain", "describe_steps", "rebuild_step"]
+
+
+@dataclass(frozen=True)
+class _Serializer:
+    """How one step type is written to and read from a model file."""
+
+    load_class: Callable[[], type]
+    dump_state: Callable[[Any], tuple[dict[str, Any], dict[str, np.ndarray]]]
+    restore_state: Callable[[Any, dict[str, Any], dict[str, np.ndarray]], None]
+
+
+def _extractor_class():
+    from ._feature_extractor import AudioFeatureExtractor
+
+    return AudioFeatureExtractor
+
+
+def _scaler_class():
+    from sklearn.preprocessing import StandardScaler
+
+    return StandardScaler
+
+
+def _classifier_class():
+    from ._classifier import SpeechMusicClassifier
+
+    return SpeechMusicClassifier
+
+
+_SCALER_ARRAYS = ("mean_", "var_", "scale_")
+
+
+def _dump_scaler(scaler) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
+    from sklearn.utils.validation import check_is_fitted
+
+    check_is_fitted(scaler)
+    state = {
+        key: _to_json(getattr(scaler, key))
+        for key in _SCALER_ARRAYS
+        if getattr(scaler, key, None) is not None
+    }
+    state["n_samples_seen_"] = _to_json(scaler.n_samples_seen_)
+    state["n_features_in_"] = int(scaler.n_features_in_)
+    if hasattr(scaler, "feature_names_in_"):
+        state["feature_names_in_"] = scaler.feature_names_in_.tolist()
+    return state, {}
+
+
+def _restore_scaler(scaler, state: dict[str, Any], arrays: dict[str, np.ndarray]) -> None:
+    width = int(state["n_features_in_"])
+    for key, value in state.items():
+        if key in _SCALER_ARRAYS:
+            value = np.asarray(value, dtype=np.float64)
+            if value.shape != (width,):
+                raise ValueError(f"{key} has {value.size} values for {width} features")
+        elif key == "feature_names_in_":
+            value = np.asarray(value, dtype=object)
+            if value.shape != (width,):
+                raise ValueError(f"{value.size} feature names for {width} features")
+        elif key == "n_samples_seen_" and isinstance(value, list):
+            value = np.asarray(value, dtype=np.int64)
+        elif key not in ("n_samples_seen_", "n_features_in_"):
+            raise ValueError(f"unknown StandardScaler attribute {key!r}")
+        setattr(scaler, key, value)
+
+
+def _restore_classifier(classifier, state: dict[str, Any], arrays: dict[str, np.ndarray]) -> None:
+    classifier._restore_fitted_state(state, arrays)
+
+
+#: One serializer per step type; the keys are the ``kind`` names written to files.
+SERIALIZERS: dict[str, _Serializer] = {
+    "AudioFeatureExtractor": _Serializer(
+        _extractor_class, lambda step: ({}, {}), lambda step, state, arrays: None
+    ),
+    "StandardScaler": _Serializer(_scaler_class, _dump_scaler, _restore_scaler),
+    "SpeechMusicClassifier": _Serializer(
+        _classifier_class, lambda step: step._fitted_state(), _restore_classifier
+    ),
+}
+
+
+def describe_steps(estimator) -> tuple[list[dict[str, Any]], dict[str, np.ndarray]]:
+    """JSON descriptions of a classifier's or pipeline's steps, and their arrays by ``<index>/<name>``."""
+    from ._classifier import SpeechMusicClassifier
+
+    steps = list(estimator.steps) if hasattr(estimator, "steps") else [("classifier", estimator)]
+    if not isinstance(steps[-1][1], SpeechMusicClassifier):
+        raise ValueError(
+            f"save_model stores a SpeechMusicClassifier or a Pipeline ending in one; got "
+            f"{type(steps[-1][1]).__name__} last. Use joblib.dump for other estimators."
+        )
+    described, arrays = [], {}
+    for index, (name, step) in enumerate(steps):
+        kind = type(step).__name__
+        serializer = SERIALIZERS.get(kind)
+        if serializer is None or type(step) is not serializer.load_class():
+            raise ValueError(
+                f"Step {name!r} ({kind}) cannot be stored in the safe format, which holds "
+                f"{', '.join(SERIALIZERS)} steps. Use joblib.dump for other pipelines."
+            )
+        state, step_arrays = serializer.dump_state(step)
+        arrays.update({f"{index}/{key}": value for key, value in step_arrays.items()})
+        described.append({"name": name, "kind": kind, "params": _params_as_json(name, step), "state": state})
+    return described, arrays
+
+
+def _params_as_json(name: str, step) -> dict[str, Any]:
+    params = {}
+    for key, value in step.get_params(deep=False).items():
+        if isinstance(value, os.PathLike):
+            value = os.fspath(value)
+        elif isinstance(value, tuple):
+            value = list(value)
+        if not _is_plain(value):
+            raise ValueError(
+                f"{name}: parameter {key}={value!r} is a Python object and cannot be stored in the "
+                f"safe format. Set it to a plain value first, e.g. {name}.set_params({key}=None), "
+                "or use joblib.dump."
+            )
+        params[key] = _to_json(value)
+    return params
+
+
+def _is_plain(value) -> bool:
+    """True for JSON scalars and lists of them: values the safe format can hold."""
+    if isinstance(value, list):
+        return all(_is_plain(item) for item in value)
+    return value is None or isinstance(value, (bool, int, float, str, np.generic))
+
+
+def _to_json(value):
+    if isinstance(value, np.ndarray):
+        return value.tolist()
+    if isinstance(value, np.generic):
+        return value.item()
+    return value
+
+
+def rebuild_step(step: dict, arrays: dict[str, np.ndarray]):
+    """The fitted step that ``step`` (parsed JSON) and ``arrays`` describe; ValueError if invalid."""
+    kind = step.get("kind")
+    serializer = SERIALIZERS.get(str(kind))
+    if serializer is None:
+        raise ValueError(f"unknown step kind {kind!r}; expected one of {sorted(SERIALIZERS)}")
+    params = dict(step.get("params") or {})
+    if kind == "SpeechMusicClassifier" and isinstance(params.get("hidden_layer_sizes"), list):
+        params["hidden_layer_sizes"] = tuple(params["hidden_layer_sizes"])
+    try:
+        estimator = serializer.load_class()(**params)
+        estimator._validate_params()
+    except (TypeError, ValueError) as error:
+        raise ValueError(f"invalid parameters for {kind} ({error})") from None
+    try:
+        serializer.restore_state(estimator, step.get("state") or {}, arrays)
+    except (KeyError, TypeError, ValueError) as error:
+        raise ValueError(f"the fitted state of {kind} is incomplete or inconsistent ({error})") from None
+    return estimator
+
+
+def check_widths_chain(steps: list[tuple[str, Any]]) -> None:
+    """Each step takes as many features as the one before it gives."""
+    width = None
+    for step_name, step in steps:
+        takes = getattr(step, "n_features_in_", None)
+        if width is not None and takes is not None and takes != width:
+            raise ValueError(
+                f"step {step_name!r} takes {takes} features but the step before it gives {width}"
+            )
+        if hasattr(step, "get_feature_names_out") and takes is None:
+            width = len(step.get_feature_names_out())
+        else:
+            width = takes
