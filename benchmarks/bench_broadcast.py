@@ -23,7 +23,9 @@ list; ``--held-out`` names them instead.
 
 Reported for each segmenter: frame accuracy per true class (10 ms frames) and
 over speech+music, the boundary-error distribution (distance from each true
-label change to the nearest found one: median, share within 0.5 s), spurious
+label change to the nearest found one: median, share within 0.5 s; for all
+changes, for speech/music/noise changes (no silence on either side) and for
+speech<->music changes alone), spurious
 short segments per minute (found segments under 3 s whose label is wrong for
 most of their length), speech found at music-to-music cuts, and the real-time
 factor per core (audio seconds / CPU seconds).
@@ -170,7 +172,7 @@ class Material:
             row = choices[self.rng.integers(len(choices))]
             track = _load(row["path"])
             start = self.rng.integers(0, max(1, track.size - n))
-            return track[start : start + n], row["group"]
+            return np.resize(track[start : start + n], n), row["group"]
         names = [name for name in self.music_tracks if name != avoid] or list(self.music_tracks)
         name = names[self.rng.integers(len(names))]
         windows = sorted(self.music_tracks[name], key=lambda row: row["path"])
@@ -206,8 +208,8 @@ def build_programme(material: Material, minutes: float, rng) -> tuple[np.ndarray
             add(_levelled(material.noise_item(rng.uniform(4, 12)), level), "Noise")
         elif kind == "bed":
             speech = _levelled(material.speech_item(rng.uniform(8, 20)), level)
-            bed, _ = material.music_item(speech.size / RATE)
-            add(speech + _levelled(bed, level - rng.uniform(10, 15)), "Speech")
+            bed, _ = material.music_item(speech.size / RATE + 0.05)
+            add(speech + _levelled(bed[: speech.size], level - rng.uniform(10, 15)), "Speech")
         else:
             music, previous_track = material.music_item(rng.uniform(10, 35))
             add(_levelled(music, level), "Music")
@@ -255,14 +257,17 @@ def score(found: list, truth: list, cuts: list[float], duration: float, cpu: flo
     sm = (expected == "Speech") | (expected == "Music")
     result["speech_music_accuracy"] = float(np.mean(got[sm] == expected[sm]))
     found_changes = np.array([s[0] for s in found[1:]])
-    errors, smn_errors = [], []
+    errors, smn_errors, sm_errors = [], [], []
     for left, right in zip(truth[:-1], truth[1:], strict=True):
         error = float(np.min(np.abs(found_changes - left[1]))) if found_changes.size else duration
         errors.append(error)
         if "Silence" not in (left[2], right[2]):
             smn_errors.append(error)
+        if {left[2], right[2]} == {"Speech", "Music"}:
+            sm_errors.append(error)
     result["boundary_errors"] = errors
     result["smn_boundary_errors"] = smn_errors
+    result["sm_boundary_errors"] = sm_errors
     spurious = 0
     for start, end, label in found:
         if end - start < SHORT and label != "Silence":
@@ -289,14 +294,18 @@ def summary(name: str, results: list[dict], minutes: float) -> dict:
     }
     errors = np.concatenate([r["boundary_errors"] for r in results])
     smn = np.concatenate([r["smn_boundary_errors"] for r in results] + [np.zeros(0)])
+    sm = np.concatenate([r["sm_boundary_errors"] for r in results] + [np.zeros(0)])
     return {
         "segmenter": name,
         "accuracy": accuracy,
         "speech_music_accuracy": float(np.mean([r["speech_music_accuracy"] for r in results])),
         "boundary_median_s": float(np.median(errors)),
         "boundary_within_0.5s": float(np.mean(errors <= 0.5)),
+        "smn_changes": int(smn.size),
         "smn_boundary_median_s": float(np.median(smn)) if smn.size else float("nan"),
         "smn_boundary_within_0.5s": float(np.mean(smn <= 0.5)) if smn.size else float("nan"),
+        "speech_music_changes": int(sm.size),
+        "speech_music_boundary_within_0.5s": float(np.mean(sm <= 0.5)) if sm.size else float("nan"),
         "spurious_per_minute": sum(r["spurious"] for r in results) / (minutes * len(results)),
         "spurious_per_programme": [r["spurious"] for r in results],
         "speech_at_music_cuts": (
