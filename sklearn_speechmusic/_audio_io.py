@@ -48,7 +48,8 @@ def describe_source(source: Any) -> str:
     Returns
     -------
     name : str
-        The path as given, or ``"<waveform of N samples at R Hz>"``.
+        The path as given, or ``"<waveform of N samples at R Hz>"`` (the shape
+        for multi-channel waveforms).
 
     Examples
     --------
@@ -61,8 +62,11 @@ def describe_source(source: Any) -> str:
     """
     if isinstance(source, tuple):
         waveform, rate = source
-        n_samples = max(np.shape(waveform), default=0)
-        return f"<waveform of {n_samples} samples at {rate} Hz>"
+        shape = np.shape(waveform)
+        if len(shape) == 1:
+            return f"<waveform of {shape[0]} samples at {rate} Hz>"
+        # Several channels, in whichever axis order: the shape says it without guessing.
+        return f"<waveform of shape {shape} at {rate} Hz>"
     return os.fspath(source)
 
 
