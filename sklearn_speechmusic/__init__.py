@@ -22,6 +22,7 @@ if TYPE_CHECKING:  # pragma: no cover - typing only
         extract_feature_table,
         extract_feature_table_from_folder,
     )
+    from ._feature_importance_display import FeatureImportanceDisplay
     from ._history_display import TrainingHistoryDisplay, plot_training_history
     from ._input_checks import TrainingDivergedError
     from ._persistence import ModelFormatError, load_model, save_model
@@ -35,6 +36,7 @@ __version__ = "0.1.0"
 # first attribute access.
 _LAZY_ATTRIBUTES = {
     "AudioFeatureExtractor": "._feature_extractor",
+    "FeatureImportanceDisplay": "._feature_importance_display",
     "InvalidAudioError": "._audio_io",
     "ModelFormatError": "._persistence",
     "load_model": "._persistence",
@@ -54,6 +56,7 @@ _LAZY_ATTRIBUTES = {
 
 __all__ = [
     "AudioFeatureExtractor",
+    "FeatureImportanceDisplay",
     "InconsistentLabelsWarning",
     "InvalidAudioError",
     "MissingValuesWarning",

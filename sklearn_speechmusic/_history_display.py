@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import math
-import shutil
+import warnings
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -11,10 +10,11 @@ from typing import Any
 import numpy as np
 from sklearn.utils.validation import check_is_fitted
 
+from . import _plot_style
+
 _METRIC_LABELS = {"loss": "Loss", "accuracy": "Accuracy"}
-# The demo's figure style: 5 inches wide, golden-ratio height, 300 dpi, serif text.
-_DEMO_WIDTH_INCHES = 5.0
-_GOLDEN_RATIO = (1 + math.sqrt(5)) / 2
+# Default of the deprecated ``estimator_name`` (None is a valid value of ``name``).
+_DEPRECATED = "deprecated"
 _DEMO_FILENAMES = {"loss": "Train_Validation_Loss_{n}.png", "accuracy": "Train_Validation_Accuracy_{n}.png"}
 
 
@@ -34,8 +34,15 @@ class TrainingHistoryDisplay:
         Which metric to draw; a key of ``history`` without the ``val_`` prefix.
     best_epoch : int, default=None
         1-based epoch to mark (the epoch early stopping restored), or None.
+    name : str, default=None
+        Plot title (e.g. the estimator's name); "Loss per epoch" (or the
+        metric's name) when None.
     estimator_name : str, default=None
-        Used as the plot title when given.
+        Former name of ``name``.
+
+        .. deprecated:: 0.1
+           Use ``name`` instead; ``estimator_name`` will be removed in 0.3,
+           following scikit-learn's renaming in its own Displays.
 
     Attributes
     ----------
@@ -63,11 +70,17 @@ class TrainingHistoryDisplay:
     ['Training', 'Validation']
     """
 
-    def __init__(self, *, history, metric="loss", best_epoch=None, estimator_name=None):
+    def __init__(self, *, history, metric="loss", best_epoch=None, name=None, estimator_name=_DEPRECATED):
         self.history = history
         self.metric = metric
         self.best_epoch = best_epoch
-        self.estimator_name = estimator_name
+        self.name = _renamed(name, estimator_name)
+
+    @property
+    def estimator_name(self):
+        """Former name of :attr:`name` (deprecated)."""
+        warnings.warn(_ESTIMATOR_NAME_MESSAGE, FutureWarning, stacklevel=2)
+        return self.name
 
     def plot(self, *, ax=None, training_kw=None, validation_kw=None, mark_best_epoch=True):
         """Draw the curves.
@@ -99,13 +112,8 @@ class TrainingHistoryDisplay:
         >>> disp.ax_ is ax
         True
         """
-        _require_matplotlib(f"{type(self).__name__}.plot")
         training, validation = _curves(self.history, self.metric)
-        if ax is None:
-            import matplotlib.pyplot as plt
-
-            _, ax = plt.subplots()
-
+        ax = _plot_style.new_axes(ax)
         epochs = np.arange(1, len(training) + 1)
         self.lines_ = ax.plot(epochs, training, **{"label": "Training", "marker": ".", **(training_kw or {})})
         if validation is not None:
@@ -125,16 +133,17 @@ class TrainingHistoryDisplay:
 
         ax.xaxis.set_major_locator(MaxNLocator(integer=True))  # no "epoch 2.5"
         ax.set_xlabel("Epoch")
-        ax.set_ylabel(_METRIC_LABELS.get(self.metric, self.metric.replace("_", " ").capitalize()))
-        if self.estimator_name is not None:
-            ax.set_title(self.estimator_name)
-        ax.legend()
+        label = _METRIC_LABELS.get(self.metric) or _plot_style.readable(self.metric)
+        ax.set_ylabel(label)
+        ax.grid(True, alpha=0.3)
+        title = self.name if self.name is not None else f"{label} per epoch"
+        _plot_style.title_and_legend(ax, title, legend="above")
         self.ax_ = ax
         self.figure_ = ax.figure
         return self
 
     @classmethod
-    def from_estimator(cls, estimator, *, metric="loss", ax=None, mark_best_epoch=True, **plot_kw):
+    def from_estimator(cls, estimator, *, metric="loss", name=None, ax=None, mark_best_epoch=True, **plot_kw):
         """Plot the history of a fitted classifier.
 
         Parameters
@@ -145,6 +154,8 @@ class TrainingHistoryDisplay:
             ``best_estimator_`` is either.
         metric : str, default="loss"
             ``"loss"`` or ``"accuracy"`` (or another metric in ``history_``).
+        name : str, default=None
+            Plot title; "Loss per epoch" (or the metric's name) when None.
         ax : matplotlib.axes.Axes, default=None
             Axes to draw into; a new figure is created when None.
         mark_best_epoch : bool, default=True
@@ -174,6 +185,7 @@ class TrainingHistoryDisplay:
             fitted.history_,
             metric=metric,
             best_epoch=getattr(fitted, "best_epoch_", None),
+            name=name,
             ax=ax,
             mark_best_epoch=mark_best_epoch,
             **plot_kw,
@@ -186,7 +198,8 @@ class TrainingHistoryDisplay:
         *,
         metric="loss",
         best_epoch=None,
-        estimator_name=None,
+        name=None,
+        estimator_name=_DEPRECATED,
         ax=None,
         mark_best_epoch=True,
         **plot_kw,
@@ -202,8 +215,13 @@ class TrainingHistoryDisplay:
             Which metric to draw.
         best_epoch : int, default=None
             1-based epoch to mark, or None.
+        name : str, default=None
+            Plot title; "Loss per epoch" (or the metric's name) when None.
         estimator_name : str, default=None
-            Plot title.
+            Former name of ``name``.
+
+            .. deprecated:: 0.1
+               Use ``name`` instead; ``estimator_name`` will be removed in 0.3.
         ax : matplotlib.axes.Axes, default=None
             Axes to draw into; a new figure is created when None.
         mark_best_epoch : bool, default=True
@@ -227,7 +245,8 @@ class TrainingHistoryDisplay:
         """
         history = getattr(history, "history", history)  # a keras.callbacks.History
         _curves(history, metric)  # fail before any figure is created
-        display = cls(history=history, metric=metric, best_epoch=best_epoch, estimator_name=estimator_name)
+        name = _renamed(name, estimator_name)
+        display = cls(history=history, metric=metric, best_epoch=best_epoch, name=name)
         return display.plot(ax=ax, mark_best_epoch=mark_best_epoch, **plot_kw)
 
 
@@ -235,9 +254,10 @@ def plot_training_history(estimator, output_dir, *, n_samples=None, dpi=300) -> 
     """Write the demo's loss and accuracy figures as PNG files.
 
     Writes ``Train_Validation_Loss_<N>.png`` and
-    ``Train_Validation_Accuracy_<N>.png`` in the demo's style: serif text,
-    5 inches wide, golden-ratio height. Text is typeset with LaTeX only when a
-    LaTeX installation (``latex`` and ``dvipng``) is found.
+    ``Train_Validation_Accuracy_<N>.png`` in the package's figure style (the
+    original demo's): serif text, 5 inches wide, golden-ratio height. Text is
+    typeset with LaTeX only when a LaTeX installation (``latex`` and
+    ``dvipng``) is found.
 
     Parameters
     ----------
@@ -267,21 +287,18 @@ def plot_training_history(estimator, output_dir, *, n_samples=None, dpi=300) -> 
     >>> [path.name for path in plot_training_history(clf, tempfile.mkdtemp(), dpi=50)]
     ['Train_Validation_Loss_20.png', 'Train_Validation_Accuracy_20.png']
     """
-    _require_matplotlib("plot_training_history")
-    import matplotlib
-    from matplotlib.figure import Figure
-
     fitted = _history_owner(estimator)
     if n_samples is None:
         n_samples = fitted.n_samples_fit_
     output = Path(output_dir)
     output.mkdir(parents=True, exist_ok=True)
     paths = []
-    with matplotlib.rc_context({"font.family": "serif", "text.usetex": _latex_available()}):
+    with _plot_style.style(usetex=_plot_style.latex_available()):
         for metric, pattern in _DEMO_FILENAMES.items():
             # A bare Figure, not pyplot: nothing is left open in the user's session.
-            figure = Figure(figsize=(_DEMO_WIDTH_INCHES, _DEMO_WIDTH_INCHES / _GOLDEN_RATIO))
+            figure = _plot_style.figure()
             TrainingHistoryDisplay.from_estimator(fitted, metric=metric, ax=figure.add_subplot())
+            # Fixed size (the demo's): the layout fits the title and legend inside it.
             figure.tight_layout()
             path = output / pattern.format(n=n_samples)
             figure.savefig(path, dpi=dpi)
@@ -289,13 +306,20 @@ def plot_training_history(estimator, output_dir, *, n_samples=None, dpi=300) -> 
     return paths
 
 
-def _require_matplotlib(caller: str) -> None:
-    try:
-        import matplotlib  # noqa: F401
-    except ImportError as error:
-        raise ImportError(
-            f"{caller} needs matplotlib, which is not installed. Install it with `pip install matplotlib`."
-        ) from error
+_ESTIMATOR_NAME_MESSAGE = (
+    "estimator_name is deprecated and will be removed in 0.3; use name instead "
+    "(scikit-learn's Displays made the same change)."
+)
+
+
+def _renamed(name, estimator_name):
+    """``name``, or the deprecated ``estimator_name`` with a FutureWarning."""
+    if isinstance(estimator_name, str) and estimator_name == _DEPRECATED:
+        return name
+    warnings.warn(_ESTIMATOR_NAME_MESSAGE, FutureWarning, stacklevel=3)
+    if name is not None:
+        raise ValueError("pass name only; estimator_name is its deprecated former spelling")
+    return estimator_name
 
 
 def _curves(history: Mapping[str, Sequence[float]], metric: str) -> tuple[np.ndarray, np.ndarray | None]:
@@ -324,7 +348,3 @@ def _history_owner(estimator: Any) -> Any:
             "SpeechMusicClassifier, a Pipeline ending in one, or a search over one."
         )
     return estimator
-
-
-def _latex_available() -> bool:
-    return all(shutil.which(program) is not None for program in ("latex", "dvipng"))

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._history_display import _require_matplotlib
+from . import _plot_style
 
 #: Colours of the usual labels; other labels take the next colours of tab10.
 _LABEL_COLORS = {"Speech": "tab:blue", "Music": "tab:orange", "Noise": "tab:green", "Silence": "0.8"}
 _OTHER_COLORS = ("tab:purple", "tab:brown", "tab:pink", "tab:olive", "tab:cyan", "tab:red")
 #: The level axis starts here (dB re full scale); quieter frames are drawn at it.
-LEVEL_FLOOR_DB = -80.0
+LEVEL_FLOOR_DB = _plot_style.LEVEL_FLOOR_DB
 # Level curves longer than this are reduced to the loudest frame of each bucket.
 _MAX_LEVEL_POINTS = 20_000
 
@@ -104,17 +104,13 @@ class SegmentationDisplay:
         >>> SegmentationDisplay(segments).plot(ax=ax).ax_ is ax
         True
         """
-        _require_matplotlib(f"{type(self).__name__}.plot")
         missing = {"start", "end", "label"} - set(self.segments.columns)
         if missing:
             raise ValueError(
                 f"segments needs the columns start, end and label; missing {sorted(missing)}. "
                 "Pass the DataFrame returned by SpeechMusicSegmenter.segment."
             )
-        if ax is None:
-            import matplotlib.pyplot as plt
-
-            _, ax = plt.subplots(figsize=(10, 3))
+        ax = _plot_style.new_axes(ax, width=10, height=3)
         palette = _palette(self.segments["label"], colors)
         self.bands_ = []
         labelled = set()
@@ -151,7 +147,7 @@ class SegmentationDisplay:
         if self.title is not None:
             ax.set_title(self.title)
         # Outside the axes, right of them: the legend hides no band and no level.
-        ax.legend(loc="center left", bbox_to_anchor=(1.01, 0.5), fontsize="small", frameon=False)
+        _plot_style.title_and_legend(ax, legend="right")
         self.ax_ = ax
         self.figure_ = ax.figure
         return self

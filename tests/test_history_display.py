@@ -89,9 +89,9 @@ def test_early_stopping_marks_the_restored_epoch(pyplot, fitted):
 
 def test_from_history_accepts_dicts_and_keras_history(pyplot, fitted):
     clf, _, _ = fitted
-    disp = TrainingHistoryDisplay.from_history({"loss": [3.0, 2.0, 1.0]}, best_epoch=3, estimator_name="net")
+    disp = TrainingHistoryDisplay.from_history({"loss": [3.0, 2.0, 1.0]}, best_epoch=3, name="net")
     assert np.array_equal(disp.lines_[0].get_ydata(), [3.0, 2.0, 1.0])
-    assert disp.ax_.get_title() == "net"
+    assert disp.ax_.get_title(loc="left") == "net"
 
     class KerasLikeHistory:
         history = clf.history_
@@ -153,7 +153,7 @@ def test_plot_training_history_writes_the_demo_pngs(pyplot, fitted, tmp_path):
 def test_latex_is_used_only_when_installed(monkeypatch, fitted, tmp_path, pyplot):
     import matplotlib
 
-    from sklearn_speechmusic import _history_display
+    from sklearn_speechmusic import _history_display, _plot_style
 
     seen = []
     original = _history_display.TrainingHistoryDisplay.from_estimator.__func__
@@ -162,18 +162,53 @@ def test_latex_is_used_only_when_installed(monkeypatch, fitted, tmp_path, pyplot
         seen.append((matplotlib.rcParams["text.usetex"], matplotlib.rcParams["font.family"]))
         return original(cls, *args, **kwargs)
 
-    monkeypatch.setattr(_history_display.shutil, "which", lambda program: None)
+    monkeypatch.setattr(_plot_style.shutil, "which", lambda program: None)
     monkeypatch.setattr(_history_display.TrainingHistoryDisplay, "from_estimator", classmethod(spy))
     plot_training_history(fitted[0], tmp_path, dpi=20)
     assert seen and all(usetex is False and family == ["serif"] for usetex, family in seen)
     assert matplotlib.rcParams["font.family"] != ["serif"] or matplotlib.rcParams["text.usetex"] is False
 
 
-def test_missing_matplotlib_gives_an_install_hint(monkeypatch, fitted, tmp_path):
-    import sys
+def test_every_curve_has_a_title_and_a_legend_that_covers_no_data(pyplot, fitted):
+    clf, _, _ = fitted
+    for metric, title in [("loss", "Loss per epoch"), ("accuracy", "Accuracy per epoch")]:
+        disp = TrainingHistoryDisplay.from_estimator(clf, metric=metric)
+        assert disp.ax_.get_title(loc="left") == title
+        disp.figure_.canvas.draw()
+        legend = disp.ax_.get_legend().get_window_extent()
+        axes = disp.ax_.get_window_extent()
+        assert legend.y0 >= axes.y1 - 1  # above the axes, not over the curves
+        title_box = disp.ax_.title.get_window_extent()
+        assert title_box.y0 >= legend.y1 - 1  # and below the title
+    assert TrainingHistoryDisplay.from_estimator(clf, name="net").ax_.get_title(loc="left") == "net"
 
-    monkeypatch.setitem(sys.modules, "matplotlib", None)
-    with pytest.raises(ImportError, match="pip install matplotlib"):
-        plot_training_history(fitted[0], tmp_path)
-    with pytest.raises(ImportError, match="TrainingHistoryDisplay.plot needs matplotlib"):
-        TrainingHistoryDisplay(history={"loss": [1.0]}).plot()
+
+def test_estimator_name_still_works_with_a_future_warning(pyplot):
+    with pytest.warns(FutureWarning, match="estimator_name is deprecated.*use name"):
+        disp = TrainingHistoryDisplay.from_history({"loss": [1.0, 0.5]}, estimator_name="old")
+    assert disp.name == "old" and disp.ax_.get_title(loc="left") == "old"
+    with pytest.warns(FutureWarning, match="estimator_name is deprecated"):
+        display = TrainingHistoryDisplay(history={"loss": [1.0]}, estimator_name="older")
+    assert display.name == "older"
+    with pytest.warns(FutureWarning, match="estimator_name is deprecated"):
+        assert display.estimator_name == "older"
+    with pytest.warns(FutureWarning), pytest.raises(ValueError, match="pass name only"):
+        TrainingHistoryDisplay(history={"loss": [1.0]}, name="a", estimator_name="b")
+
+
+def test_demo_pngs_use_the_package_style(monkeypatch, fitted, tmp_path, pyplot):
+    import matplotlib
+
+    from sklearn_speechmusic import _plot_style
+
+    seen = []
+    original = TrainingHistoryDisplay.plot
+
+    def spy(self, **kwargs):
+        seen.append({key: matplotlib.rcParams[key] for key in ("font.family", "font.size")})
+        return original(self, **kwargs)
+
+    monkeypatch.setattr(TrainingHistoryDisplay, "plot", spy)
+    plot_training_history(fitted[0], tmp_path, dpi=20)
+    expected = {key: _plot_style.RC_PARAMS[key] for key in ("font.family", "font.size")}
+    assert seen == [{"font.family": ["serif"], "font.size": expected["font.size"]}] * 2
