@@ -36,11 +36,13 @@ import sys
 import warnings
 from pathlib import Path
 
+from ._cli_explain import explain
 from ._cli_files import check_files, output_dir, save_model_file, write_csv, write_text
 from ._cli_inputs import (
     ID_COLUMN,
     LABEL_COLUMN,
     audio_rows,
+    check_known_labels,
     has_extractor,
     load_model_argument,
     load_table,
@@ -134,7 +136,10 @@ def _demo(args: argparse.Namespace) -> int:
         f"Demo data: {len(demo.data)} real clips {counts}; training on {len(train)}, "
         f"testing on {len(test)} clips from {held_out} held-out sources."
     )
-    model = make_default_pipeline(random_state=args.random_state)[1:].fit(X_train, y_train)
+    # The network's validation hold-out takes whole recordings too, so the
+    # validation curves show how it does on recordings it did not train on.
+    model = make_default_pipeline(random_state=args.random_state)[1:]
+    model.fit(X_train, y_train, classifier__groups=demo.groups.iloc[train])
     _report(model, X_test, y_test)
     written = [save_model_file(model, output / "model.skm")]
     written += plot_training_history(model, output, n_samples=len(demo.data))
@@ -285,21 +290,7 @@ def _evaluate(args: argparse.Namespace) -> int:
     model = without_extractor(full_model)
     X, y = load_table(args)
     X = model_input(model, X[matching_columns(args.features, X.columns, full_model)])
-    known = {str(label) for label in model.classes_}
-    unknown = sorted(set(y) - known)
-    if unknown:
-        folded = {label.strip().casefold(): label for label in known}
-        near = [
-            f"{u!r} -> {folded[u.strip().casefold()]!r}" for u in unknown if u.strip().casefold() in folded
-        ]
-        hint = (
-            f" Some differ only in case or spaces ({', '.join(near)}): fix them in the table." if near else ""
-        )
-        raise CommandError(
-            f"{args.features} has labels the model does not know: {', '.join(map(repr, unknown))} "
-            f"({int(y.isin(unknown).sum())} of {len(y)} rows); the model's classes are "
-            f"{', '.join(map(repr, sorted(known)))}.{hint}"
-        )
+    check_known_labels(model, y, args.features)
     _report(model, X, y)
     return EXIT_OK
 
@@ -321,29 +312,30 @@ def _report(model, X, y) -> None:
 
 
 def _confusion_matrix_png(model, X, y, path: Path) -> Path:
-    from matplotlib.figure import Figure
     from sklearn.metrics import ConfusionMatrixDisplay
 
-    figure = Figure(figsize=(5, 4.5))
-    ConfusionMatrixDisplay.from_estimator(model, X, y, ax=figure.add_subplot(), colorbar=False)
-    figure.tight_layout()
-    figure.savefig(path, dpi=150)
+    from . import _plot_style
+
+    with _plot_style.style():
+        figure = _plot_style.figure(width=4.5, height=4.2)
+        display = ConfusionMatrixDisplay.from_estimator(model, X, y, ax=figure.add_subplot(), colorbar=False)
+        display.ax_.set_title(f"Held-out clips ({len(y)})", loc="left")
+        _plot_style.save(figure, path)
     return path
 
 
 def _timeline_png(segments, windows, title: str, path) -> Path:
-    from matplotlib.figure import Figure
-
+    from . import _plot_style
     from ._segmentation_display import SegmentationDisplay, level_curve
 
-    figure = Figure(figsize=(10, 3))
-    # The short frames' level; the legend (every label present) sits right of the axes.
-    times, level_db = level_curve(windows)
-    SegmentationDisplay.from_segments(
-        segments, times=times, level_db=level_db, ax=figure.add_subplot(), title=title
-    )
-    figure.tight_layout()
-    figure.savefig(path, dpi=150)
+    with _plot_style.style():
+        figure = _plot_style.figure(width=10, height=3)
+        # The short frames' level; the legend (every label present) sits right of the axes.
+        times, level_db = level_curve(windows)
+        SegmentationDisplay.from_segments(
+            segments, times=times, level_db=level_db, ax=figure.add_subplot(), title=title
+        )
+        _plot_style.save(figure, path)
     return Path(path)
 
 
@@ -354,6 +346,7 @@ _COMMANDS = {
     "predict": _predict,
     "segment": _segment,
     "evaluate": _evaluate,
+    "explain": explain,
 }
 
 

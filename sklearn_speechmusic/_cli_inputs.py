@@ -84,6 +84,22 @@ def matching_columns(path, columns, model) -> list[str]:
     return expected
 
 
+def check_known_labels(model, y, path) -> None:
+    """Refuse labels the model was not trained on, naming near misses (case, spaces)."""
+    known = {str(label) for label in model.classes_}
+    unknown = sorted(set(y) - known)
+    if not unknown:
+        return
+    folded = {label.strip().casefold(): label for label in known}
+    near = [f"{u!r} -> {folded[u.strip().casefold()]!r}" for u in unknown if u.strip().casefold() in folded]
+    hint = f" Some differ only in case or spaces ({', '.join(near)}): fix them in the table." if near else ""
+    raise CommandError(
+        f"{path} has labels the model does not know: {', '.join(map(repr, unknown))} "
+        f"({int(y.isin(unknown).sum())} of {len(y)} rows); the model's classes are "
+        f"{', '.join(map(repr, sorted(known)))}.{hint}"
+    )
+
+
 def model_input(estimator, frame):
     """A table as the estimator was fitted: with column names only if it has them."""
     return frame if hasattr(estimator, "feature_names_in_") else frame.to_numpy()

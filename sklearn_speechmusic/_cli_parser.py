@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 from functools import lru_cache
 
+from ._cli_explain import add_explain_parser
 from ._cli_inputs import PRETRAINED_MODEL_NAME
 from ._cli_messages import silence_tensorflow_import
 
@@ -132,7 +133,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     parser = argparse.ArgumentParser(
         prog="speechmusic",
-        description="Tell speech from music: extract features, train the demo network, predict.",
+        description="Tell speech from music: extract features, train the demo network, predict, "
+        "segment, and explain what a model listens to.",
         **formatting,
     )
     parser.add_argument(
@@ -208,4 +210,7 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.add_argument("model", help=_MODEL_HELP)
     evaluate.add_argument("features", help="labelled feature table (CSV in the demo's format)")
     _add_table_options(evaluate)
+
+    add_explain_parser(command)
+    _add_table_options(commands.choices["explain"])
     return parser
