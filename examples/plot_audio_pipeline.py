@@ -23,11 +23,17 @@ except NameError:  # run interactively
     here = Path.cwd()
 clips = sorted((here.parent / "tests" / "data" / "audio").glob("*/*.ogg"))
 labels = np.array([clip.parent.name for clip in clips])
-print(len(clips), "clips:", dict(zip(*np.unique(labels, return_counts=True), strict=True)))
+print(
+    len(clips),
+    "clips:",
+    dict(zip(*np.unique(labels, return_counts=True), strict=True)),
+)
 
 # %%
 # Features, scaling and the network in one estimator
-pipeline = make_default_pipeline(random_state=0, epochs=30, validation_split=0.0)
+pipeline = make_default_pipeline(
+    random_state=0, epochs=30, validation_split=0.0
+)
 predicted = cross_val_predict(pipeline, clips, labels, cv=3)
 print("cross-validated accuracy:", np.mean(predicted == labels))
 
@@ -42,11 +48,22 @@ for name, description in list(extractor.describe_features().items())[:6]:
 import matplotlib.pyplot as plt
 
 features = extractor.transform(clips)
-names = extractor.get_feature_names_out()
-shown = ["modulation_4hz_ratio", "low_energy_share", "tonal_persistence_long", "spectral_flux_var"]
-fig, axes = plt.subplots(1, len(shown), figsize=(11, 3))
-for ax, name in zip(axes, shown, strict=True):
-    column = features[:, list(names).index(name)]
-    ax.boxplot([column[labels == "Speech"], column[labels == "Music"]], tick_labels=["Speech", "Music"])
-    ax.set_title(name, fontsize=9)
+names = list(extractor.get_feature_names_out())
+shown = {
+    "modulation_4hz_ratio": "4 Hz modulation",
+    "low_energy_share": "Low-energy frames",
+    "tonal_persistence_long": "Held partials",
+    "spectral_flux_var": "Spectral flux variance",
+}
+fig, axes = plt.subplots(1, len(shown), figsize=(10, 2.8))
+for ax, (name, title) in zip(axes, shown.items(), strict=True):
+    column = features[:, names.index(name)]
+    ax.boxplot(
+        [column[labels == "Speech"], column[labels == "Music"]],
+        tick_labels=["Speech", "Music"],
+    )
+    ax.set_title(title, loc="left")
 fig.tight_layout()
+plt.show()
+
+# sphinx_gallery_thumbnail_number = 1

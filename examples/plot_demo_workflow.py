@@ -8,7 +8,8 @@ numeric columns), trained a dense network with a 20 % validation hold-out,
 reported test accuracy and saved two figures: training vs validation loss and
 accuracy per epoch. This example does the same with
 :class:`~sklearn_speechmusic.SpeechMusicClassifier` in a scikit-learn Pipeline,
-and adds a confusion matrix. The table is synthetic so the example runs anywhere.
+and adds a confusion matrix. The table is synthetic so the example runs
+anywhere.
 """
 
 # %%
@@ -30,10 +31,14 @@ table = pd.DataFrame(
         "Filename": [f"clip_{i:03d}.wav" for i in range(n_clips)],
         "Label": labels,
         # Speech has strong 4 Hz syllabic modulation and many low-energy frames.
-        "modulation_4hz": np.where(is_speech, 0.6, 0.3) + rng.normal(0, 0.2, n_clips),
-        "low_energy_share": np.where(is_speech, 0.55, 0.35) + rng.normal(0, 0.15, n_clips),
-        "spectral_centroid": np.where(is_speech, 1500, 2100) + rng.normal(0, 600, n_clips),
-        "zero_crossing_rate": np.where(is_speech, 0.09, 0.07) + rng.normal(0, 0.03, n_clips),
+        "modulation_4hz": np.where(is_speech, 0.6, 0.3)
+        + rng.normal(0, 0.2, n_clips),
+        "low_energy_share": np.where(is_speech, 0.55, 0.35)
+        + rng.normal(0, 0.15, n_clips),
+        "spectral_centroid": np.where(is_speech, 1500, 2100)
+        + rng.normal(0, 600, n_clips),
+        "zero_crossing_rate": np.where(is_speech, 0.09, 0.07)
+        + rng.normal(0, 0.03, n_clips),
     }
 )
 table_path = Path(tempfile.mkdtemp()) / "MasterData.csv"
@@ -55,7 +60,9 @@ from sklearn_speechmusic import (
 )
 
 X, y = load_feature_table(table_path)
-X_train, X_test, y_train, y_test = train_test_split(X, y, test_size=0.25, stratify=y, random_state=0)
+X_train, X_test, y_train, y_test = train_test_split(
+    X, y, test_size=0.25, stratify=y, random_state=0
+)
 model = make_pipeline(StandardScaler(), SpeechMusicClassifier(random_state=0))
 model.fit(X_train, y_train)
 
@@ -70,15 +77,23 @@ fig, (loss_ax, accuracy_ax) = plt.subplots(1, 2, figsize=(9, 3.5))
 TrainingHistoryDisplay.from_estimator(model, metric="loss", ax=loss_ax)
 TrainingHistoryDisplay.from_estimator(model, metric="accuracy", ax=accuracy_ax)
 fig.tight_layout()
+plt.show()
 
 # %%
 # The demo's two PNG files, ``Train_Validation_Loss_<N>.png`` and
 # ``Train_Validation_Accuracy_<N>.png`` (N = number of data points):
-paths = plot_training_history(model, Path(tempfile.mkdtemp()) / "figures", n_samples=len(X))
+paths = plot_training_history(
+    model, Path(tempfile.mkdtemp()) / "figures", n_samples=len(X)
+)
 print("wrote", *paths)
 
 # %%
 # Confusion matrix on the test rows
 # ---------------------------------
-ConfusionMatrixDisplay.from_estimator(model, X_test, y_test)
+display = ConfusionMatrixDisplay.from_estimator(
+    model, X_test, y_test, colorbar=False
+)
+display.ax_.set_title("Test rows", loc="left")
 plt.show()
+
+# sphinx_gallery_thumbnail_number = 1

@@ -22,12 +22,18 @@ except NameError:  # run interactively
     here = Path.cwd()
 data = here.parent / "tests" / "data"
 speech = [
-    soundfile.read(path, dtype="float32")[0] for path in sorted((data / "audio" / "Speech").glob("*.ogg"))
+    soundfile.read(path, dtype="float32")[0]
+    for path in sorted((data / "audio" / "Speech").glob("*.ogg"))
 ]
-music = [soundfile.read(path, dtype="float32")[0] for path in sorted((data / "long_audio").glob("*.ogg"))]
+music = [
+    soundfile.read(path, dtype="float32")[0]
+    for path in sorted((data / "long_audio").glob("*.ogg"))
+]
 rate = 22050
 silence = np.zeros(6 * rate, dtype=np.float32)
-recording = np.concatenate([*speech[:3], music[0], silence, *speech[3:], music[1]])
+recording = np.concatenate(
+    [*speech[:3], music[0], silence, *speech[3:], music[1]]
+)
 print(f"{len(recording) / rate:.1f} s of audio")
 
 # %%
@@ -40,6 +46,11 @@ print(segments)
 
 # %%
 # The timeline: level per window and a band per segment
-display = SegmentationDisplay.from_estimator(segmenter, (recording, rate), title="stitched recording")
-display.figure_.set_size_inches(10, 3)
-display.figure_.tight_layout()
+import matplotlib.pyplot as plt
+
+display = SegmentationDisplay.from_estimator(
+    segmenter, (recording, rate), title="Stitched recording"
+)
+plt.show()
+
+# sphinx_gallery_thumbnail_number = 1
