@@ -375,17 +375,3 @@ def _arrays_from_keras_v1(network: bytes, steps: list, name: str) -> dict[str, n
     arrays = {f"{index}/coef_{layer}": kernel for layer, kernel in enumerate(weights[0::2])}
     arrays.update({f"{index}/intercept_{layer}": bias for layer, bias in enumerate(weights[1::2])})
     return arrays
-
-
-# Transitional names for modules being reorganised in the same change.
-_write_atomically = write_atomically
-
-
-def read_numpy_audio_model(path):
-    """The saved audio pipeline as ``extractor``, ``predict_proba`` of feature rows and ``classes_``."""
-    from types import SimpleNamespace
-
-    pipeline = load_model(path)
-    return SimpleNamespace(
-        extractor=pipeline[0], predict_proba=pipeline[1:].predict_proba, classes_=pipeline.classes_
-    )

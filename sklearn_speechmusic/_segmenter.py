@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-from functools import lru_cache
 from numbers import Real
 from typing import Any
 
@@ -372,30 +371,16 @@ class SpeechMusicSegmenter(BaseEstimator):
 
     def _window_model(self):
         """``(extractor, predict_proba of feature rows, classes)`` of the pipeline."""
-        if self.pipeline is None:
-            # The packaged model in NumPy: segmenting never imports TensorFlow.
-            model = _packaged_numpy_model()
-            return model.extractor, model.predict_proba, model.classes_
         from ._feature_extractor import AudioFeatureExtractor
+        from ._pretrained import load_pretrained
 
-        steps = getattr(self.pipeline, "steps", None)
+        # The packaged model predicts in NumPy: segmenting never imports TensorFlow.
+        pipeline = load_pretrained() if self.pipeline is None else self.pipeline
+        steps = getattr(pipeline, "steps", None)
         if not steps or not isinstance(steps[0][1], AudioFeatureExtractor):
             raise TypeError(
                 "pipeline must be a fitted Pipeline whose first step is an AudioFeatureExtractor "
                 "(e.g. make_default_pipeline().fit(paths, labels), or load_pretrained()); "
-                f"got {type(self.pipeline).__name__}."
+                f"got {type(pipeline).__name__}."
             )
-        return steps[0][1], self.pipeline[1:].predict_proba, self.pipeline.classes_
-
-
-@lru_cache(maxsize=1)
-def _packaged_numpy_model():
-    """The packaged pipeline for NumPy inference, read once per process (it never changes)."""
-    from importlib import resources
-
-    from ._persistence import read_numpy_audio_model
-    from ._pretrained import PRETRAINED_MODEL_FILE
-
-    packaged = resources.files("sklearn_speechmusic") / "data" / PRETRAINED_MODEL_FILE
-    with resources.as_file(packaged) as path:
-        return read_numpy_audio_model(path)
+        return steps[0][1], pipeline[1:].predict_proba, pipeline.classes_
