@@ -96,6 +96,7 @@ html_sidebars = {
     "install": [],
     "user_guide": [],
     "architecture": [],
+    "bad_input": [],
     "auto_examples/plot_quickstart": [],
 }
 # "fit()" rather than "SpeechMusicClassifier.fit()" in a page's table of contents.
