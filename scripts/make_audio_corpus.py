@@ -1,0 +1,1238 @@
+"""Write the audio corpus for the four-class model: clips as WAV files plus a manifest.
+
+Beside ``make_training_table.py`` (which writes features only), this script writes
+the clips themselves, 22050 Hz mono 16-bit WAV, so that features can be
+re-extracted with any extractor version. No audio goes into the repository.
+
+Run from the repository root, on a Debian-like machine::
+
+    python scripts/make_audio_corpus.py CACHE OUT --download
+
+``CACHE`` receives the unpacked Debian packages (``apt-get download`` + ``dpkg -x``;
+packages already unpacked there are reused), ``OUT`` receives ``clips/<collection>/``,
+``manifest.csv`` and ``PROVENANCE.md``. Needs ``fluidsynth`` (binary) and the
+``mido`` Python package for the rendered solo-instrument clips.
+
+What goes in (see ``scripts/CORPUS.md``):
+
+* the 22 speech/music collections of ``make_training_table.py``, with its
+  clip-cutting rules, caps and seeded sample (the same clips as the feature table);
+* Noise: sound effects and ambience of game and simulator packages, 1-5 s clips,
+  vocal sounds, jingles and music stingers left out by file name, near-silent
+  clips (RMS below -50 dBFS) skipped;
+* hard kinds: ``sung`` (a singing voice pack, rock songs with vocals as stems
+  and mixes), ``solo_instrument`` (MIDI files a package ships, one part at a
+  time, rendered with a GM soundfont: synthesized), ``speech_over_music``
+  (speech clips mixed with music of another package at 6-20 dB SNR:
+  synthesized, labelled Speech, grouped with the speech clip) and
+  ``music_with_silence`` (real track openings/endings that start or end quietly,
+  and music windows given a ~1 s silent lead-in or fade-in: synthesized).
+
+Never used: the reserved evaluation packages ``fillets-ng-data``,
+``fillets-ng-data-nl`` and ``freedroidrpg-data``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import re
+import struct
+import subprocess
+import sys
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import make_training_table as mtt  # noqa: E402
+
+RATE = 22050
+SEED = 1
+NOISE_MIN_SECONDS = 1.0
+NOISE_MAX_SECONDS = 5.0
+NOISE_WINDOWS_PER_FILE = 6
+SILENT_DBFS = -50.0
+SHORT_EFFECT_SECONDS = 0.15
+RESERVED_PACKAGES = mtt.RESERVED_PACKAGES
+
+# Kind of the existing collections (what sort of speech or music each one is).
+EXISTING_KINDS = {
+    "fillets-ng-cs-voices": "game_voice",
+    "asterisk-en": "telephone_speech",
+    "asterisk-es": "telephone_speech",
+    "asterisk-fr": "telephone_speech",
+    "asterisk-it": "telephone_speech",
+    "asterisk-ru": "telephone_speech",
+    "ktuberling-words": "isolated_words",
+    "klettres-letters": "isolated_words",
+    "hedgewars-voices": "game_voice",
+    "warzone2100-voice": "read_speech",
+    "wesnoth-music": "orchestral",
+    "flare-music": "orchestral",
+    "supertux-music": "pop_electronic",
+    "supertuxkart-music": "pop_electronic",
+    "xmoto-music": "pop_electronic",
+    "frozen-bubble-music": "pop_electronic",
+    "warzone2100-music": "pop_electronic",
+    "naev-music": "ambient_electronic",
+    "hedgewars-music": "mixed_genre",
+    "openclonk-music": "mixed_genre",
+    "lincity-ng-music": "mixed_genre",
+    "extremetuxracer-music": "mixed_genre",
+}
+
+
+@dataclass(frozen=True)
+class NoiseCollection:
+    """Sound effects of one package: one recording chain."""
+
+    name: str
+    package: str
+    licence: str
+    patterns: tuple[str, ...]
+    cap: int
+    exclude: tuple[str, ...] = ()
+
+
+# File-name fragments (case-insensitive) that mark vocal sounds, jingles,
+# stingers and musical notes: never Noise.
+COMMON_EXCLUDE = (
+    "voice",
+    "speech",
+    "singer",
+    "singing",
+    "song",
+    "music",
+    "jingle",
+    "fanfare",
+    "victory",
+    "laugh",
+    "scream",
+    "giggle",
+    "shout",
+    "yell",
+    "crying",
+    "chant",
+    "talk",
+)
+
+NOISE_COLLECTIONS = (
+    NoiseCollection(  # sounds live inside one .cat archive; see _opensfx_files
+        "opensfx-noise",
+        "openttd-opensfx",
+        "CC-BY-3.0 / CC0 / CC-BY-SA-3.0 (per sound)",
+        ("usr/share/games/openttd/baseset/opensfx/opensfx.cat",),
+        cap=200,
+        exclude=("Good Year", "Bad Year", "Oooh", "Unused"),
+    ),
+    NoiseCollection(
+        "heroes-noise",
+        "heroes-sound-effects",
+        "GPL-2+",
+        ("usr/share/games/heroes/sfx/*.wav",),
+        cap=200,
+        exclude=(
+            "/go.",
+            "ho_yeh",
+            "/no.",
+            "/oh.",
+            "finlevel",
+            "dream",
+            "bonus",
+            "/life",
+            "lmoins",
+            "lplus",
+            "menu",
+            "invinc",
+            "power_up",
+        ),
+    ),
+    NoiseCollection(
+        "widelands-noise",
+        "widelands-data",
+        "GPL-2+",
+        ("usr/share/games/widelands/data/sound/*/*.ogg", "usr/share/games/widelands/data/sound/*/*/*.ogg"),
+        cap=250,
+        exclude=("taverns", "military", "lobby", "message", "click", "construction_site"),
+    ),
+    NoiseCollection(
+        "megaglest-noise",
+        "megaglest-data",
+        "CC-BY-SA-3.0",
+        ("usr/share/games/megaglest/techs/megapack/commondata/sounds/*.*",),
+        cap=250,
+        # *_ack and *_select are spoken acknowledgements; *_die are cries.
+        exclude=("_ack", "_select", "_die", "summon", "heal", "tech_click"),
+    ),
+    NoiseCollection(
+        "minetest-noise",
+        "minetest-data",
+        "CC-BY-SA-3.0 / CC0 (per file)",
+        ("usr/share/games/minetest/games/minetest_game/mods/*/sounds/*.ogg",),
+        cap=200,
+        exclude=("player_damage",),
+    ),
+    NoiseCollection(
+        "lincity-ng-noise",
+        "lincity-ng-data",
+        "GPL-2+",
+        ("usr/share/games/lincity-ng/sounds/*.*",),
+        cap=200,
+        # Places full of people may carry intelligible voices.
+        exclude=(
+            "Click",
+            "School",
+            "University",
+            "Health",
+            "Residential",
+            "Shanty",
+            "Commune",
+            "Market",
+            "Window",
+        ),
+    ),
+    NoiseCollection(
+        "wesnoth-noise",
+        "wesnoth-1.16-data",
+        "GPL-2+",
+        (
+            "usr/share/games/wesnoth/1.16/data/core/sounds/*.ogg",
+            "usr/share/games/wesnoth/1.16/data/core/sounds/ambient/*.ogg",
+        ),
+        cap=250,
+        exclude=(
+            "-die",
+            "-hit",
+            "ugg",
+            "groan",
+            "wail",
+            "horn-signals",
+            "wardrums",
+            "magic",
+            "heal",
+            "petrified",
+            "slowed",
+            "gryphon-shriek",
+        ),
+    ),
+    NoiseCollection(
+        "supertuxkart-noise",
+        "supertuxkart-data",
+        "CC-BY-SA-3.0 / CC0 / GPL (per file)",
+        tuple(
+            f"usr/share/games/supertuxkart/data/sfx/{name}.ogg"
+            for name in (
+                "airplane_jetEngine",
+                "anvil",
+                "ball_bounce",
+                "bowling_roll",
+                "bowling_shoot",
+                "break",
+                "car_accel",
+                "car_revup",
+                "clock",
+                "crash",
+                "crash2",
+                "crash3",
+                "engine_large",
+                "engine_small",
+                "exotic-birds",
+                "exotic-birds_2",
+                "explosion",
+                "fireworks_show",
+                "hammer",
+                "machine_sound",
+                "metal_clang",
+                "rain",
+                "river_loop",
+                "skid",
+                "splash",
+                "thunder",
+                "waterfall_loop_2",
+                "wooden_bridge",
+                "static-radio",
+                "swatter",
+                "plunger",
+                "parachute",
+                "inflate",
+                "shoot",
+            )
+        ),
+        cap=200,
+    ),
+    NoiseCollection(
+        "scorched3d-noise",
+        "scorched3d-data",
+        "GPL-2+ / CC-BY-SA-3.0 (apoc mod)",
+        ("usr/share/games/scorched3d/data/globalmods/*/data/wav/*/*.wav",),
+        cap=250,
+        exclude=(
+            "scream",
+            "fight4life",
+            "extralife",
+            "/text.",
+            "/play.",
+            "beep",
+            "lockon",
+            "battery",
+            "/shield/",
+        ),
+    ),
+    NoiseCollection(
+        "flare-noise",
+        "flare-game",
+        "CC-BY-SA-3.0+",
+        (
+            "usr/share/games/flare/mods/fantasycore/soundfx/*.ogg",
+            "usr/share/games/flare/mods/fantasycore/soundfx/*/*.ogg",
+        ),
+        cap=200,
+        exclude=("npcs", "female_", "male_", "level_up", "no_mana", "warcry", "_ment"),
+    ),
+    NoiseCollection(
+        "warmux-noise",
+        "warmux-data",
+        "GPL-2+",
+        (
+            "usr/share/games/warmux/sound/default/weapons/*.ogg",
+            "usr/share/games/warmux/sound/default/misc/*.ogg",
+        ),
+        cap=200,
+        exclude=(
+            "frog_music",
+            "disco",
+            "countdown",
+            "newcomer",
+            "sherif",
+            "homerun",
+            "suicide",
+            "character_change",
+            "/ok.",
+            "error",
+            "cancel",
+            "_turn",
+            "clic",
+            "polecat",
+            "mine_beep",
+        ),
+    ),
+    NoiseCollection(
+        "hedgewars-noise",
+        "hedgewars-data",
+        "GFDL-1.3 / GPL-2",
+        ("usr/share/games/hedgewars/Data/Sounds/*.ogg",),
+        cap=200,
+        exclude=(
+            "/1C",
+            "/2D",
+            "/3E",
+            "/4F",
+            "/5G",
+            "/6A",
+            "/7B",
+            "/8C",
+            "/9D",
+            "Hellish",
+            "Kiss",
+            "Yoohoo",
+            "hogchant",
+            "valkyries",
+            "hell_",
+            "countdown",
+            "custom",
+            "denied",
+            "extratime",
+            "suddendeath",
+            "homerun",
+            "/skip",
+            "sinegun",
+            "Whistle",
+            "BirdyLay",
+            "CollectCrate",
+            "rubberduck_die",
+        ),
+    ),
+    NoiseCollection(
+        "etr-noise",
+        "extremetuxracer-data",
+        "GPL-2+",
+        ("usr/share/games/etr/sounds/*.wav",),
+        cap=100,
+        exclude=("pickup",),
+    ),
+)
+
+NEW_PACKAGES = (
+    "openttd-opensfx",
+    "heroes-sound-effects",
+    "widelands-data",
+    "megaglest-data",
+    "minetest-data",
+    "wesnoth-1.16-data",
+    "scorched3d-data",
+    "warmux-data",
+    "fretsonfire-songs-muldjord",
+    "fretsonfire-songs-sectoid",
+    "openttd-openmsx",
+    "fluid-soundfont-gm",
+    "timgm6mb-soundfont",
+)
+
+NOISE_KINDS = (  # first match of a file-name fragment names the kind
+    (
+        "animal",
+        (
+            "bird",
+            "cow",
+            "sheep",
+            "horse",
+            "wolf",
+            "frog",
+            "cricket",
+            "monkey",
+            "lion",
+            "pig",
+            "boar",
+            "coyote",
+            "moose",
+            "stag",
+            "bat",
+            "dog",
+            "gull",
+            "rooster",
+            "moo",
+            "owl",
+            "raven",
+            "bee",
+            "donkey",
+            "ox",
+            "farm_animal",
+            "growl",
+            "hiss",
+            "alien",
+            "yeti",
+            "tusker",
+        ),
+    ),
+    (
+        "weather_water",
+        (
+            "rain",
+            "wind",
+            "thunder",
+            "water",
+            "river",
+            "waterfall",
+            "splash",
+            "ocean",
+            "droplet",
+            "lava",
+            "bubble",
+            "lightning",
+            "sink",
+            "storm",
+        ),
+    ),
+    (
+        "vehicle",
+        (
+            "engine",
+            "car",
+            "airplane",
+            "steam",
+            "train",
+            "plane",
+            "jet",
+            "bus",
+            "truck",
+            "helicopter",
+            "ship",
+            "skid",
+            "locomotive",
+            "rail",
+            "trafic",
+            "traffic",
+            "aircraft",
+            "f16",
+            "f18",
+            "apache",
+            "cessna",
+            "tankmove",
+            "police",
+            "firetruck",
+            "maglev",
+            "monorail",
+            "propeller",
+            "ferry",
+            "horn",
+            "ufo",
+            "t38",
+            "rocket",
+        ),
+    ),
+    ("crowd", ("applause", "crowd", "croud", "foule", "cheer", "city")),
+    ("footsteps", ("footstep", "step", "walk", "canter", "stairs")),
+    ("fire", ("fire", "flame", "burn", "embers", "torch", "fuse", "napalm", "blowtorch")),
+    (
+        "explosion_impact",
+        (
+            "explo",
+            "crash",
+            "break",
+            "impact",
+            "gun",
+            "shoot",
+            "shot",
+            "bomb",
+            "grenade",
+            "dynamite",
+            "mortar",
+            "cannon",
+            "missile",
+            "exp",
+            "attack",
+            "arrow",
+            "bow",
+            "sword",
+            "axe",
+            "club",
+            "mace",
+            "knife",
+            "hit",
+            "collision",
+            "bump",
+            "thud",
+            "stomp",
+            "crunch",
+            "quake",
+        ),
+    ),
+    (
+        "machinery",
+        (
+            "saw",
+            "mill",
+            "hammer",
+            "anvil",
+            "drill",
+            "machine",
+            "jackhammer",
+            "mining",
+            "smith",
+            "factory",
+            "furnace",
+            "clock",
+            "metal",
+            "chainsaw",
+            "industry",
+            "power",
+            "spark",
+            "dig",
+            "tool",
+            "mine",
+            "cash",
+            "coin",
+        ),
+    ),
+    ("door_object", ("door", "chest", "open", "close", "inventory", "glass", "wood", "box")),
+)
+
+
+def _noise_kind(name: str) -> str:
+    """Rough kind of a noise from the words of its file name (a word starts with a fragment)."""
+    words = [w.lower() for w in re.findall(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])", Path(name).name)]
+    for kind, fragments in NOISE_KINDS:
+        if any(word.startswith(fragment) for word in words for fragment in fragments):
+            return kind
+    return "other_sfx"
+
+
+def _licence_name(text: str) -> str:
+    """OpenSFX names its licences in words."""
+    text = text.lower()
+    if "zero" in text:
+        return "CC0-1.0"
+    if "sharealike" in text:
+        return "CC-BY-SA-3.0"
+    if "attribution" in text:
+        return "CC-BY-3.0"
+    return text
+
+
+def download(cache: Path) -> None:
+    """Fetch and unpack every package used; packages already unpacked are kept."""
+    packages = sorted(
+        {c.package for c in mtt.COLLECTIONS} | {c.package for c in NOISE_COLLECTIONS} | set(NEW_PACKAGES)
+    )
+    assert not RESERVED_PACKAGES & set(packages), "reserved evaluation packages must not be used"
+    debs = cache / "debs"
+    debs.mkdir(parents=True, exist_ok=True)
+    missing = [p for p in packages if not (cache / p / "VERSION").exists()]
+    if missing:
+        subprocess.run(["apt-get", "download", *missing], cwd=debs, check=True)
+    for package in missing:
+        (deb,) = debs.glob(f"{package}_*.deb")
+        subprocess.run(["dpkg", "-x", str(deb), str(cache / package)], check=True)
+        version = deb.name.split("_")[1].replace("%3a", ":")
+        (cache / package / "VERSION").write_text(version + "\n")
+
+
+def _version(cache: Path, package: str) -> str:
+    return (cache / package / "VERSION").read_text().strip()
+
+
+def _resample(waveform: np.ndarray, rate: int) -> np.ndarray:
+    import soxr
+
+    waveform = np.asarray(waveform, dtype=np.float32)
+    if rate == RATE:
+        return waveform
+    return soxr.resample(waveform, rate, RATE).astype(np.float32)
+
+
+def _dbfs(clip: np.ndarray) -> float:
+    rms = float(np.sqrt(np.mean(np.asarray(clip, dtype=np.float64) ** 2)))
+    return 20 * np.log10(rms + 1e-12)
+
+
+class Writer:
+    """Writes clips and collects manifest rows."""
+
+    def __init__(self, out: Path):
+        self.out = out
+        self.rows: list[dict] = []
+        self.counts: dict[str, int] = {}
+
+    def add(
+        self,
+        clip: np.ndarray,
+        rate: int,
+        *,
+        label,
+        kind,
+        collection,
+        group,
+        package,
+        version,
+        licence,
+        source,
+        synthesized=False,
+        augmentation="none",
+        **extra,
+    ):
+        import soundfile
+
+        clip = _resample(clip, rate)
+        peak = float(np.max(np.abs(clip))) if len(clip) else 0.0
+        if peak > 0.999:
+            clip = clip * (0.999 / peak)
+        index = self.counts.get(collection, 0)
+        self.counts[collection] = index + 1
+        stem = re.sub(r"[^A-Za-z0-9_.-]+", "_", Path(str(source).split("@")[0]).stem)[:40]
+        relative = Path("clips") / collection / f"{index:05d}_{stem}.wav"
+        (self.out / relative).parent.mkdir(parents=True, exist_ok=True)
+        soundfile.write(self.out / relative, clip, RATE, subtype="PCM_16")
+        self.rows.append(
+            {
+                "path": str(relative),
+                "label": label,
+                "kind": kind,
+                "collection": collection,
+                "group": group,
+                "package": package,
+                "version": version,
+                "licence": licence,
+                "synthesized": bool(synthesized),
+                "augmentation": augmentation,
+                "source": source,
+                "seconds": round(len(clip) / RATE, 3),
+                "level_dbfs": round(_dbfs(clip), 1),
+                **extra,
+            }
+        )
+        return clip
+
+
+# --------------------------------------------------------------------- existing 22
+
+
+def existing(cache: Path, writer: Writer) -> dict[str, list]:
+    """The speech/music clips of ``make_training_table.py``: same rules, same sample."""
+    rng = np.random.default_rng(mtt.SEED)
+    pool: dict[str, list] = {"Speech": [], "Music": []}
+    for row, waveform, rate, _path in mtt._shared_clips():
+        name, version = row["Package"].split(" ")
+        clip = writer.add(
+            waveform,
+            rate,
+            label=row["Label"],
+            kind=EXISTING_KINDS[row["Collection"]],
+            collection=row["Collection"],
+            group=row["Group"],
+            package=name,
+            version=version,
+            licence=row["Licence"],
+            source=f"shared:{row['Filename']}",
+        )
+        pool[row["Label"]].append((row["Collection"], row["Group"], name, clip))
+    for collection in mtt.COLLECTIONS:
+        for row, clip, rate, _ in mtt._package_clips(collection, cache, rng):
+            name, version = row["Package"].split(" ")
+            clip = writer.add(
+                clip,
+                rate,
+                label=row["Label"],
+                kind=EXISTING_KINDS[row["Collection"]],
+                collection=row["Collection"],
+                group=row["Group"],
+                package=name,
+                version=version,
+                licence=row["Licence"],
+                source=row["Filename"],
+            )
+            pool[row["Label"]].append((row["Collection"], row["Group"], name, clip))
+    return pool
+
+
+# --------------------------------------------------------------------------- noise
+
+
+def _opensfx_files(path: Path) -> list[tuple[str, object]]:
+    """Sounds of OpenTTD's ``.cat`` archive: a table of (offset, size), then name + WAV."""
+    data = path.read_bytes()
+    count = (struct.unpack_from("<I", data, 0)[0] & 0x7FFFFFFF) // 8
+    files = []
+    for index in range(count):
+        offset, size = struct.unpack_from("<II", data, 8 * index)
+        offset &= 0x7FFFFFFF
+        length = data[offset]
+        name = data[offset + 1 : offset + 1 + length].rstrip(b"\0").decode("latin-1")
+        title = name.split('"')[1].replace("/", "-") if '"' in name else name
+        licence = re.search(r"License: (.+?)\.(?:\s|$)", name)
+        OPENSFX_LICENCES[title] = _licence_name(licence.group(1)) if licence else "CC-BY-SA-3.0"
+        files.append((f"opensfx.cat#{index:02d} {title}", data[offset + 1 + length : offset + size]))
+    return files
+
+
+OPENSFX_LICENCES: dict[str, str] = {}  # title -> licence, filled by _opensfx_files
+
+
+def _decode_any(source) -> tuple[np.ndarray, int]:
+    import soundfile
+
+    if isinstance(source, bytes):
+        waveform, rate = soundfile.read(io.BytesIO(source), dtype="float32", always_2d=True)
+        return waveform.mean(axis=1), int(rate)
+    return mtt._decode(source)
+
+
+def _trim(waveform: np.ndarray, rate: int, floor_dbfs: float = -60.0) -> np.ndarray:
+    """Cut leading and trailing 20-ms frames quieter than ``floor_dbfs``."""
+    hop = max(1, int(0.02 * rate))
+    n = len(waveform) // hop
+    if n == 0:
+        return waveform
+    frames = waveform[: n * hop].reshape(n, hop).astype(np.float64)
+    loud = np.flatnonzero(20 * np.log10(np.sqrt((frames**2).mean(axis=1)) + 1e-12) > floor_dbfs)
+    if len(loud) == 0:
+        return waveform[:0]
+    return waveform[loud[0] * hop : (loud[-1] + 1) * hop]
+
+
+def _noise_clips(waveform: np.ndarray, rate: int) -> list[tuple[float, np.ndarray]]:
+    waveform = _trim(waveform, rate)
+    total = len(waveform) / rate
+    if total < NOISE_MIN_SECONDS:
+        return []
+    if total <= NOISE_MAX_SECONDS:
+        return [(0.0, waveform)]
+    window = int(NOISE_MAX_SECONDS * rate)
+    starts = list(range(0, len(waveform) - int(NOISE_MIN_SECONDS * rate), window))
+    starts = starts[:NOISE_WINDOWS_PER_FILE]
+    return [(s / rate, waveform[s : s + window]) for s in starts]
+
+
+def _noise_group(name: str) -> str:
+    """Variants of one effect (``bird1_02``, ``explosion3``) share a group."""
+    stem = Path(name.split("#")[0] if "#" not in name else name).name
+    stem = re.sub(r"\.[A-Za-z0-9]+$", "", stem)
+    stem = re.sub(r"[\s_.\-]*\(?\d+\)?$", "", stem)
+    return stem.lower() or "all"
+
+
+def _sequences(short: dict, rng: np.random.Generator, count: int) -> list:
+    """Runs of short effects of one group (footsteps, hits, drips), 1.5-4 s long.
+
+    Effects under 1 s are most of what game packages ship; a run of them with
+    0.05-0.4 s gaps at a -70 dBFS floor is what such sounds are in a recording.
+    """
+    groups = sorted(short)
+    out = []
+    for _ in range(count if groups else 0):
+        group = groups[rng.integers(len(groups))]
+        effects = short[group]
+        target = rng.uniform(1.5, 4.0) * RATE
+        pieces, names, total = [], [], 0
+        while total < target:
+            name, effect = effects[rng.integers(len(effects))]
+            gap = rng.standard_normal(int(rng.uniform(0.05, 0.4) * RATE)) * 10 ** (-70 / 20)
+            pieces += [effect.astype(np.float64), gap]
+            names.append(Path(name.split(" ", 1)[-1] if "#" in name else name).name)
+            total += len(effect) + len(gap)
+        clip = np.concatenate(pieces)[: int(target)].astype(np.float32)
+        source = f"{names[0]} (+{len(names) - 1} more of {group})"
+        out.append(
+            (
+                names[0] if "#" not in effects[0][0] else effects[0][0],
+                0.0,
+                clip,
+                RATE,
+                (source, f"sequence_of_{len(names)}_effects"),
+            )
+        )
+    return out
+
+
+def noise(cache: Path, writer: Writer, rng: np.random.Generator) -> None:
+    for collection in NOISE_COLLECTIONS:
+        root = cache / collection.package
+        version = _version(cache, collection.package)
+        if collection.package == "openttd-opensfx":
+            files = _opensfx_files(root / collection.patterns[0])
+        else:
+            paths = sorted({p for pattern in collection.patterns for p in root.glob(pattern)})
+            files = [
+                (str(p.relative_to(root)), p)
+                for p in paths
+                if p.suffix.lower() in (".ogg", ".wav", ".flac", ".opus")
+            ]
+        excluded = tuple(e.lower() for e in collection.exclude + COMMON_EXCLUDE)
+        files = [(n, s) for n, s in files if not any(e in ("/" + n).lower() for e in excluded)]
+        candidates, short = [], {}
+        for name, source in files:
+            try:
+                waveform, rate = _decode_any(source)
+            except Exception as error:
+                print(f"  skipped {collection.package}:{name}: {error}", file=sys.stderr)
+                continue
+            for start, clip in _noise_clips(waveform, rate):
+                if _dbfs(clip) >= SILENT_DBFS:
+                    candidates.append((name, start, clip, rate, None))
+            effect = _trim(waveform, rate)
+            if SHORT_EFFECT_SECONDS <= len(effect) / rate < NOISE_MIN_SECONDS and (
+                _dbfs(effect) >= SILENT_DBFS
+            ):
+                short.setdefault(_noise_group(name), []).append((name, _resample(effect, rate)))
+        n_real = len(candidates)
+        candidates += _sequences(
+            short, rng, min(2 * sum(map(len, short.values())), max(0, collection.cap - n_real))
+        )
+        keep = sorted(rng.choice(len(candidates), min(collection.cap, len(candidates)), replace=False))
+        print(
+            f"{collection.name}: {len(keep)} of {len(candidates)} clips ({n_real} real) "
+            f"from {len(files)} files",
+            file=sys.stderr,
+        )
+        for index in keep:
+            name, start, clip, rate, sequence = candidates[index]
+            if "#" in name:  # opensfx: per-sound licence in its name
+                short = name.split(" ", 1)[1]
+                group = re.sub(r"\s*\(\d\)", "", short).lower()
+                licence = OPENSFX_LICENCES[short]
+            else:
+                group, licence, short = _noise_group(name), collection.licence, name
+            writer.add(
+                clip,
+                rate,
+                label="Noise",
+                kind=_noise_kind(short),
+                collection=collection.name,
+                group=f"{collection.name}:{group}",
+                package=collection.package,
+                version=version,
+                licence=licence,
+                source=f"{short}@{start:.2f}" if sequence is None else sequence[0],
+                synthesized=sequence is not None,
+                augmentation="none" if sequence is None else sequence[1],
+            )
+
+
+# ------------------------------------------------------------------------ hard kinds
+
+
+def _windows(waveform, rate, seconds, count, skip=0.05):
+    window = int(seconds * rate)
+    if len(waveform) <= window:
+        return [(0.0, waveform)]
+    first, last = int(skip * len(waveform)), int((1 - skip) * len(waveform)) - window
+    last = max(first, last)
+    starts = np.linspace(first, last, count).astype(int)
+    return [(s / rate, waveform[s : s + window]) for s in starts]
+
+
+def sung(cache: Path, writer: Writer, rng: np.random.Generator) -> None:
+    """Singing voices: the hedgewars "Singer" pack, and rock songs with vocals."""
+    package = "hedgewars-data"
+    version = _version(cache, package)
+    root = cache / package
+    for path in sorted(root.glob("usr/share/games/hedgewars/Data/Sounds/voices/Singer/*.ogg")):
+        waveform, rate = mtt._decode(path)
+        waveform = _trim(waveform, rate)
+        if len(waveform) / rate >= mtt.MIN_SECONDS and _dbfs(waveform) >= SILENT_DBFS:
+            writer.add(
+                waveform[: int(6 * rate)],
+                rate,
+                label="Music",
+                kind="sung",
+                collection="hedgewars-singer",
+                group="hedgewars-singer:Singer",
+                package=package,
+                version=version,
+                licence="GFDL-1.3",
+                source=str(path.relative_to(root)),
+            )
+    # Frets on Fire song packs: guitar stem + backing stem ("song.ogg") per song;
+    # the full mix is their sum. Muldjord is a metal band with a singer, but whether
+    # these mixes carry vocals was not verified (no listening here): their mixes and
+    # backing stems are kind "rock_maybe_sung", never "sung". Sectoid's songs and
+    # all guitar stems are kind "rock".
+    for package, licence, vocals in (
+        ("fretsonfire-songs-muldjord", "CC-BY-SA-3.0", True),
+        ("fretsonfire-songs-sectoid", "Expat", False),
+    ):
+        version = _version(cache, package)
+        root = cache / package
+        collection = package.replace("-songs", "")
+        for folder in sorted(root.glob("usr/share/games/fretsonfire/data/songs/*/*/")):
+            song, rate = mtt._decode(folder / "song.ogg")
+            guitar, guitar_rate = mtt._decode(folder / "guitar.ogg")
+            n = min(len(song), len(guitar))
+            assert guitar_rate == rate
+            versions = {"mix": song[:n] + guitar[:n], "backing_stem": song, "guitar_stem": guitar}
+            for part, waveform in versions.items():
+                count = {"mix": 30, "backing_stem": 20, "guitar_stem": 12}[part]
+                kind = "rock_maybe_sung" if vocals and part != "guitar_stem" else "rock"
+                for start, clip in _windows(waveform, rate, 3.0, count):
+                    if _dbfs(clip) >= SILENT_DBFS:
+                        writer.add(
+                            clip,
+                            rate,
+                            label="Music",
+                            kind=kind,
+                            collection=collection,
+                            group=f"{collection}:{folder.name}",
+                            package=package,
+                            version=version,
+                            licence=licence,
+                            source=f"{folder.name}/{part}@{start:.2f}",
+                            augmentation="none" if part == "mix" else f"stem:{part}",
+                        )
+
+
+SOLO_PROGRAMS = {  # GM program numbers of sparse solo instruments
+    0: "piano",
+    6: "harpsichord",
+    11: "vibraphone",
+    12: "marimba",
+    13: "xylophone",
+    24: "nylon_guitar",
+    25: "steel_guitar",
+    40: "violin",
+    42: "cello",
+    45: "pizzicato",
+    46: "harp",
+    56: "trumpet",
+    57: "trombone",
+    65: "alto_sax",
+    66: "tenor_sax",
+    68: "oboe",
+    71: "clarinet",
+    73: "flute",
+    104: "sitar",
+    105: "banjo",
+    107: "koto",
+}
+
+
+def _solo_midis(path: Path, rng: np.random.Generator, parts: int = 4):
+    """One single-part MIDI file per usable channel: ``(description, MidiFile)``."""
+    import mido
+
+    midi = mido.MidiFile(path)
+    notes: dict[int, int] = {}
+    for track in midi.tracks:
+        for message in track:
+            if message.type == "note_on" and message.velocity > 0:
+                notes[message.channel] = notes.get(message.channel, 0) + 1
+    channels = [c for c, n in sorted(notes.items(), key=lambda kv: -kv[1]) if n >= 24]
+    melodic = [c for c in channels if c != 9][: parts - 1]
+    chosen = melodic + ([9] if 9 in channels else [])
+    out = []
+    for channel in chosen:
+        program = None if channel == 9 else int(rng.choice(list(SOLO_PROGRAMS)))
+        solo = mido.MidiFile(type=midi.type, ticks_per_beat=midi.ticks_per_beat)
+        for track in midi.tracks:
+            new, pending = mido.MidiTrack(), 0
+            for message in track:
+                keep = (
+                    message.is_meta and message.type in ("set_tempo", "time_signature", "end_of_track")
+                ) or (not message.is_meta and getattr(message, "channel", None) == channel)
+                if keep and message.type == "program_change" and program is not None:
+                    message = message.copy(program=program)
+                if keep:
+                    new.append(message.copy(time=message.time + pending))
+                    pending = 0
+                else:
+                    pending += message.time
+            solo.tracks.append(new)
+        if program is not None:
+            solo.tracks[0].insert(0, mido.Message("program_change", channel=channel, program=program, time=0))
+        name = "percussion" if channel == 9 else SOLO_PROGRAMS[program]
+        out.append((f"ch{channel + 1}:{name}", solo))
+    return out
+
+
+def solo_instrument(cache: Path, writer: Writer, rng: np.random.Generator) -> None:
+    """MIDI files of OpenMSX, one part at a time, rendered with a GM soundfont."""
+    import soundfile
+
+    package = "openttd-openmsx"
+    version = _version(cache, package)
+    midis = sorted((cache / package).glob("usr/share/games/openttd/baseset/openmsx/*.mid"))
+    fonts = (
+        ("openmsx-solo-fluidr3", "fluid-soundfont-gm", "usr/share/sounds/sf2/FluidR3_GM.sf2", "MIT"),
+        ("openmsx-solo-timgm6mb", "timgm6mb-soundfont", "usr/share/sounds/sf2/TimGM6mb.sf2", "GPL-2"),
+    )
+    for index, midi_path in enumerate(midis):
+        # Each composition is rendered by one soundfont only: no composition is in
+        # both collections.
+        collection, font_package, font, font_licence = fonts[index % 2]
+        for description, solo in _solo_midis(midi_path, rng):
+            with tempfile.TemporaryDirectory() as tmp:
+                mid, wav = Path(tmp) / "solo.mid", Path(tmp) / "solo.wav"
+                solo.save(mid)
+                subprocess.run(
+                    [
+                        "fluidsynth",
+                        "-ni",
+                        "-q",
+                        "-g",
+                        "0.6",
+                        "-r",
+                        str(RATE),
+                        "-F",
+                        str(wav),
+                        str(cache / font_package / font),
+                        str(mid),
+                    ],
+                    check=True,
+                    capture_output=True,
+                )
+                waveform, rate = soundfile.read(wav, dtype="float32", always_2d=True)
+            waveform = _trim(waveform.mean(axis=1), rate)
+            if len(waveform) < 3 * rate:
+                continue
+            for start, clip in _windows(waveform, rate, 3.0, 6):
+                if _dbfs(clip) >= SILENT_DBFS:
+                    writer.add(
+                        clip,
+                        rate,
+                        label="Music",
+                        kind="solo_instrument",
+                        collection=collection,
+                        group=f"openmsx:{midi_path.stem}",
+                        package=package,
+                        version=version,
+                        licence=f"GPL-2 (MIDI) + {font_licence} (soundfont)",
+                        source=f"{midi_path.name}/{description}@{start:.2f}",
+                        synthesized=True,
+                        augmentation=f"rendered:{font_package} {_version(cache, font_package)}",
+                    )
+
+
+def speech_over_music(writer: Writer, pool, rng: np.random.Generator, count: int = 900) -> None:
+    """Speech clips over a music window of another package at 6-20 dB SNR (Speech)."""
+    speech, music = pool["Speech"], pool["Music"]
+    by_collection: dict[str, list[int]] = {}
+    for index, item in enumerate(speech):
+        by_collection.setdefault(item[0], []).append(index)
+    per_collection = count // len(by_collection)
+    first_row = {}
+    for row in writer.rows:
+        first_row.setdefault(row["group"], row)
+    for _collection, indices in sorted(by_collection.items()):
+        chosen = rng.choice(indices, min(per_collection, len(indices)), replace=False)
+        for index in chosen:
+            s_collection, s_group, s_package, s_clip = speech[index]
+            while True:
+                m_collection, m_group, m_package, m_clip = music[rng.integers(len(music))]
+                if m_package != s_package:
+                    break
+            bed = np.resize(m_clip, len(s_clip)).astype(np.float64)  # loop a short window
+            snr = float(rng.uniform(6, 20))
+            s = s_clip.astype(np.float64)
+            gain = np.sqrt(np.mean(s**2)) / (np.sqrt(np.mean(bed**2)) + 1e-12) * 10 ** (-snr / 20)
+            mixed = (s + gain * bed).astype(np.float32)
+            source_row = first_row[s_group]
+            writer.add(
+                mixed,
+                RATE,
+                label="Speech",
+                kind="speech_over_music",
+                collection=s_collection,
+                group=s_group,
+                package=s_package,
+                version=source_row["version"],
+                licence=source_row["licence"],
+                source=f"mix of {s_collection} + {m_collection}",
+                synthesized=True,
+                augmentation=f"music_bed_snr_db={snr:.1f}",
+                music_collection=m_collection,
+                music_group=m_group,
+            )
+
+
+def music_with_silence(cache: Path, writer: Writer, pool, rng: np.random.Generator, count: int = 300) -> None:
+    """Music that opens with ~1 s of silence or a fade-in, or closes with a fade-out."""
+    music = pool["Music"]
+    versions = {r["group"]: r for r in writer.rows if r["label"] == "Music"}
+    chosen = rng.choice(len(music), min(count, len(music)), replace=False)
+    for index in chosen:
+        collection, group, package, clip = music[index]
+        row = versions[group]
+        style = str(rng.choice(["silence_lead_in", "fade_in", "fade_out"]))
+        lead = float(rng.uniform(0.6, 1.4))
+        n_lead = int(lead * RATE)
+        body = clip[: len(clip) - n_lead].astype(np.float64)
+        if style == "silence_lead_in":
+            floor_db = float(rng.uniform(-80, -55))
+            level = 10 ** (floor_db / 20)
+            floor = rng.standard_normal(n_lead) * level if floor_db > -75 else np.zeros(n_lead)
+            out = np.concatenate([floor, body])
+            augmentation = f"silence_lead_in={lead:.2f}s floor_dbfs={floor_db:.0f}"
+        else:
+            ramp = np.ones(len(clip))
+            fade = np.linspace(0, 1, n_lead) ** 2
+            if style == "fade_in":
+                ramp[:n_lead] = fade
+            else:
+                ramp[-n_lead:] = fade[::-1]
+            out = clip.astype(np.float64) * ramp
+            augmentation = f"{style}={lead:.2f}s"
+        writer.add(
+            out.astype(np.float32),
+            RATE,
+            label="Music",
+            kind="music_with_silence",
+            collection=collection,
+            group=group,
+            package=package,
+            version=row["version"],
+            licence=row["licence"],
+            source=f"{row['source']}",
+            synthesized=True,
+            augmentation=augmentation,
+        )
+    # Real openings and endings of tracks that start or end quietly.
+    for collection in mtt.COLLECTIONS:
+        if collection.label != "Music":
+            continue
+        files = mtt._files(collection, cache)
+        picks = rng.choice(len(files), min(12, len(files)), replace=False)
+        version = _version(cache, collection.package)
+        for pick in sorted(picks):
+            name, source = files[pick]
+            try:
+                waveform, rate = mtt._decode(source)
+            except Exception:
+                continue
+            window = 3 * rate
+            if len(waveform) < 4 * window:
+                continue
+            for where, clip in (("opening", waveform[:window]), ("ending", waveform[-window:])):
+                edge = clip[: rate // 2] if where == "opening" else clip[-(rate // 2) :]
+                if _dbfs(clip) >= SILENT_DBFS and _dbfs(edge) < _dbfs(clip) - 10:
+                    writer.add(
+                        clip,
+                        rate,
+                        label="Music",
+                        kind="music_with_silence",
+                        collection=collection.name,
+                        group=f"{collection.name}:{mtt._group_of(collection, name)}",
+                        package=collection.package,
+                        version=version,
+                        licence=collection.licence,
+                        source=f"{name}@{where}",
+                        augmentation=f"real_{where}",
+                    )
+
+
+def provenance(manifest: pd.DataFrame, out: Path) -> str:
+    table = (
+        manifest.groupby(["collection", "label", "kind", "package", "version", "licence"], dropna=False)
+        .agg(clips=("path", "size"), synthesized=("synthesized", "any"), seconds=("seconds", "sum"))
+        .reset_index()
+        .sort_values(["label", "collection", "kind"])
+    )
+    table["seconds"] = table["seconds"].round(0).astype(int)
+    lines = [
+        "# Audio corpus: provenance",
+        "",
+        f"{len(manifest)} clips, 22050 Hz mono 16-bit WAV, written by "
+        "`scripts/make_audio_corpus.py`. Labels: "
+        + ", ".join(f"{k} {v}" for k, v in manifest["label"].value_counts().items())
+        + ". Every clip's package, version and licence is in `manifest.csv`; a licence "
+        "given per file inside a package (e.g. OpenSFX) is recorded per clip.",
+        "",
+        "`synthesized` clips are rendered MIDI, mixtures or edited windows (see "
+        "`augmentation`). Mixtures (`speech_over_music`) belong to the speech clip's "
+        "collection and group; `music_collection`/`music_group` name the bed, so a "
+        "held-out music collection can be kept out of training mixtures too.",
+        "",
+        "Never used: the reserved packages fillets-ng-data, fillets-ng-data-nl, freedroidrpg-data.",
+        "",
+        "| collection | label | kind | package | version | licence | clips | seconds | synthesized |",
+        "|---|---|---|---|---|---|---|---|---|",
+    ]
+    for r in table.itertuples(index=False):
+        licence = str(r.licence) if len(str(r.licence)) < 70 else "per sound (see manifest)"
+        lines.append(
+            f"| {r.collection} | {r.label} | {r.kind} | {r.package} | {r.version} | "
+            f"{licence} | {r.clips} | {r.seconds} | {r.synthesized} |"
+        )
+    text = "\n".join(lines) + "\n"
+    (out / "PROVENANCE.md").write_text(text)
+    return text
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("cache", type=Path, help="folder with the unpacked packages")
+    parser.add_argument("out", type=Path, help="output folder (clips/, manifest.csv)")
+    parser.add_argument("--download", action="store_true", help="fetch missing packages first")
+    args = parser.parse_args(argv)
+    if args.download:
+        download(args.cache)
+    args.out.mkdir(parents=True, exist_ok=True)
+    writer = Writer(args.out)
+    rng = np.random.default_rng(SEED)
+    pool = existing(args.cache, writer)
+    noise(args.cache, writer, rng)
+    sung(args.cache, writer, rng)
+    solo_instrument(args.cache, writer, rng)
+    speech_over_music(writer, pool, rng)
+    music_with_silence(args.cache, writer, pool, rng)
+    manifest = pd.DataFrame(writer.rows)
+    assert not manifest["package"].isin(RESERVED_PACKAGES).any()
+    manifest.to_csv(args.out / "manifest.csv", index=False)
+    text = provenance(manifest, args.out)
+    print(text)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
