@@ -1,24 +1,24 @@
-"""How well the default pipeline generalises to recording chains it never saw.
+"""How well the shipped model's recipe generalises to recording chains it never saw.
 
-Two measurements, printed as tables:
+**Leave collections out** on :func:`~sklearn_speechmusic.load_training_data`: the
+collections (a package's speech in one language, one game's music, one sound-effect
+pack, a rendered soundfont, a silence type) are dealt into ``--folds`` folds
+(``GroupKFold``); for each fold the scaler and network are fitted with the shipped
+recipe (``fit_on_corpus_features``) on the collections of the other folds only, and
+predict the fold's. Speech mixed over a music bed is held out with its speech
+collection, and left out of training whenever its bed's collection is held out; a
+clip turned down into Silence is held out with its source collection. No recording is
+ever on both sides. With ``--folds`` equal to the number of collections this is leave
+one collection out.
 
-1. **Leave one collection out** on :func:`~sklearn_speechmusic.load_training_data`:
-   for each recording chain (a package's speech in one language, or one game's
-   music), fit :func:`~sklearn_speechmusic.make_default_pipeline` on all the
-   *other* collections (their clips and augmented copies) and score the held-out
-   collection's clips as recorded, and separately their augmented copies.
-   Overall accuracy and per-class recall pool every held-out prediction. This is
-   the estimate of how the shipped ``load_pretrained()`` model does on a new
-   source: it is trained the same way, on all collections.
-2. **Shared clips only**: ``make_default_pipeline(random_state=0)`` fitted on the
-   audio of the 598 shared Czech/orchestral clips (wall time printed), then
-   scored on every other collection.
+Printed: per collection accuracy; pooled recall per class (Speech, Music, Noise,
+Silence); accuracy over speech and music (a Noise or Silence answer counts as wrong);
+the two-class view (``load_pretrained(classes=["Music", "Speech"])``: argmax of the two
+probabilities) on speech and music; and accuracy per kind (sung, speech over music,
+solo instrument, isolated words, ...).
 
-The extractor learns nothing, so (1) fits the scaler and network on the stored
-features, which is the same as fitting the pipeline on the audio.
-
-Run: ``python benchmarks/bench_generalisation.py [--seeds N]`` (about 3 minutes
-per seed on 2 cores).
+Run: ``python benchmarks/bench_generalisation.py [--seeds N] [--folds K]`` (about a
+minute per fold on 2 cores).
 """
 
 from __future__ import annotations
@@ -26,103 +26,96 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-import time
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from sklearn_speechmusic import load_training_data, make_default_pipeline
+from sklearn_speechmusic import load_training_data
+from sklearn_speechmusic._pretrained import fit_on_corpus_features
 
-SHARED = Path(__file__).resolve().parents[2] / "shared" / "data" / "speech_music"
-SHARED_COLLECTIONS = ("fillets-ng-cs-voices", "wesnoth-music")
+CLASSES = ("Speech", "Music", "Noise", "Silence")
 
 
-def leave_one_collection_out(corpus, seed: int) -> pd.DataFrame:
-    """One row per held-out collection: clips, accuracy as recorded and augmented."""
+def leave_collections_out(corpus, seed: int, n_folds: int) -> pd.DataFrame:
+    """Predictions (4 classes and the two-class view) for every held-out row."""
+    from sklearn.model_selection import GroupKFold
+
     X, y = corpus.data.to_numpy(), corpus.target.to_numpy()
     collections = corpus.collections.to_numpy()
-    original = (corpus.sources["Augmentation"] == "none").to_numpy()
-    rows, predictions = [], np.empty(len(y), dtype=object)
-    for collection in np.unique(collections):
-        held_out = collections == collection
-        model = make_default_pipeline(random_state=seed)[1:].fit(X[~held_out], y[~held_out])
-        predictions[held_out] = model.predict(X[held_out])
-        as_recorded, augmented = held_out & original, held_out & ~original
+    beds = corpus.sources["BedCollection"].to_numpy()
+    quiet_copies = np.char.startswith(collections.astype(str), "silence-quiet-")
+    folds_of = np.where(quiet_copies, beds, collections)
+    predicted = np.full(len(y), "", dtype=object)
+    two_class = np.full(len(y), "", dtype=object)
+    splitter = GroupKFold(n_splits=min(n_folds, len(np.unique(folds_of))))
+    for _, fold in splitter.split(X, y, groups=folds_of):
+        held_out = np.isin(folds_of, np.unique(folds_of[fold]))
+        train = ~held_out & ~np.isin(beds, np.unique(folds_of[fold]))
+        model = fit_on_corpus_features(X[train], y[train], corpus.feature_names, random_state=seed)[1:]
+        proba = model.predict_proba(X[held_out])
+        classes = model.classes_
+        predicted[held_out] = classes[proba.argmax(axis=1)]
+        speech_music = np.isin(classes, ["Music", "Speech"])
+        two_class[held_out] = classes[speech_music][proba[:, speech_music].argmax(axis=1)]
+        names = ", ".join(np.unique(folds_of[fold]))
+        print(f"  {np.mean(predicted[held_out] == y[held_out]):.3f}  held out: {names}", flush=True)
+    return pd.DataFrame(
+        {
+            "collection": collections,
+            "kind": corpus.sources["Kind"].to_numpy(),
+            "label": y,
+            "predicted": predicted,
+            "two_class": two_class,
+        }
+    )
+
+
+def report(results: pd.DataFrame) -> None:
+    results = results[results["predicted"] != ""]
+    correct = results["predicted"] == results["label"]
+    print("\nrecall per class (4-class answer):")
+    for label in CLASSES:
+        mask = results["label"] == label
+        if mask.any():
+            print(f"  {label:<8} {correct[mask].mean():.4f}  ({mask.sum()} clips)")
+    speech_music = results["label"].isin(["Speech", "Music"])
+    print(f"speech + music accuracy, 4-class answer: {correct[speech_music].mean():.4f}")
+    two_class = (results["two_class"] == results["label"])[speech_music]
+    print(f"speech + music accuracy, two-class view:  {two_class.mean():.4f}")
+    print("\naccuracy per kind (4-class answer; two-class view for speech and music):")
+    rows = []
+    for (label, kind), group in results.groupby(["label", "kind"]):
+        hits = group["predicted"] == group["label"]
+        view = (group["two_class"] == group["label"]).mean() if label in ("Speech", "Music") else np.nan
+        top_miss = group.loc[~hits, "predicted"].value_counts()
         rows.append(
             {
-                "collection": collection,
-                "label": y[held_out][0],
-                "clips": int(as_recorded.sum()),
-                "accuracy": np.mean(predictions[as_recorded] == y[as_recorded]),
-                "augmented": np.mean(predictions[augmented] == y[augmented]),
+                "label": label,
+                "kind": kind,
+                "clips": len(group),
+                "accuracy": hits.mean(),
+                "two-class": view,
+                "most often instead": top_miss.index[0] if len(top_miss) else "",
             }
         )
-    table = pd.DataFrame(rows)
-    table.attrs["predictions"] = predictions
-    return table
-
-
-def summary(y, predictions, mask) -> dict[str, float]:
-    """Pooled accuracy and per-class recall over the rows in ``mask``."""
-    correct = predictions[mask] == y[mask]
-    return {
-        "accuracy": correct.mean(),
-        "speech recall": correct[y[mask] == "Speech"].mean(),
-        "music recall": correct[y[mask] == "Music"].mean(),
-    }
-
-
-def shared_only(corpus, seed: int) -> tuple[float, dict[str, float], dict[str, float]]:
-    """Fit on the shared clips' audio (time it), score on every other collection."""
-    manifest = pd.read_csv(SHARED / "manifest.csv").drop_duplicates("path")
-    paths = [str(SHARED / path) for path in manifest["path"]]
-    start = time.perf_counter()
-    pipeline = make_default_pipeline(random_state=seed).fit(paths, manifest["label"])
-    seconds = time.perf_counter() - start
-    X, y = corpus.data.to_numpy(), corpus.target.to_numpy()
-    unseen = ~np.isin(corpus.collections.to_numpy(), SHARED_COLLECTIONS)
-    original = (corpus.sources["Augmentation"] == "none").to_numpy()
-    predictions = pipeline[1:].predict(X)
-    return seconds, summary(y, predictions, unseen & original), summary(y, predictions, unseen & ~original)
+    print(pd.DataFrame(rows).to_string(index=False, float_format=lambda v: f"{v:.3f}"))
+    per_collection = results.groupby("collection").apply(lambda g: (g["predicted"] == g["label"]).mean())
+    print(f"\nworst collections: {per_collection.nsmallest(5).round(3).to_dict()}")
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="leave-one-collection-out generalisation")
     parser.add_argument("--seeds", type=int, default=1, help="repeat with random_state 0..N-1")
+    parser.add_argument("--folds", type=int, default=8, help="folds of whole collections")
     args = parser.parse_args(argv)
     corpus = load_training_data()
-    y = corpus.target.to_numpy()
-    original = (corpus.sources["Augmentation"] == "none").to_numpy()
-    print(f"{len(np.unique(corpus.collections))} collections, {original.sum()} clips (+ augmented copies)")
-    pooled = []
+    print(
+        f"{corpus.collections.nunique()} collections, {len(corpus.target)} clips: "
+        f"{corpus.target.value_counts().to_dict()}"
+    )
     for seed in range(args.seeds):
-        table = leave_one_collection_out(corpus, seed)
-        predictions = table.attrs["predictions"]
-        print(f"\n== leave one collection out, random_state={seed}")
-        print(table.to_string(index=False, float_format=lambda v: f"{v:.3f}"))
-        as_recorded, augmented = summary(y, predictions, original), summary(y, predictions, ~original)
-        pooled.append(as_recorded)
-        print("as recorded:", ", ".join(f"{k} {v:.4f}" for k, v in as_recorded.items()))
-        print("augmented:  ", ", ".join(f"{k} {v:.4f}" for k, v in augmented.items()))
-        print(
-            f"worst collection: {table.loc[table.accuracy.idxmin(), 'collection']} {table.accuracy.min():.3f}"
-        )
-    if args.seeds > 1:
-        accuracies = [p["accuracy"] for p in pooled]
-        low, high = min(accuracies), max(accuracies)
-        print(f"\naccuracy over seeds: median {np.median(accuracies):.4f}, range {low:.4f}-{high:.4f}")
-
-    if SHARED.is_dir():
-        seconds, unseen, unseen_augmented = shared_only(corpus, 0)
-        print("\n== make_default_pipeline(random_state=0) fitted on the 598 shared clips' audio")
-        print(f"fit time (features + network): {seconds:.1f} s")
-        print("other collections, as recorded:", ", ".join(f"{k} {v:.4f}" for k, v in unseen.items()))
-        print(
-            "other collections, augmented:  ", ", ".join(f"{k} {v:.4f}" for k, v in unseen_augmented.items())
-        )
-    else:
-        print(f"\n(shared clips not found at {SHARED}: skipped the shared-only measurement)")
+        print(f"\n== leave collections out ({args.folds} folds), random_state={seed}")
+        report(leave_collections_out(corpus, seed, args.folds))
     return 0
 
 

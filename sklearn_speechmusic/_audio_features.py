@@ -8,7 +8,9 @@ orthonormal DCT-II), so ``mfcc_k_*`` match ``librosa.feature.mfcc(..., center=Fa
 
 A recording is analysed block by block (:class:`FeatureAccumulator`): per-frame
 values are kept (about 30 MB per hour of audio; summarising them peaks at
-about 100 MB per hour), samples are not. The summaries
+about 100 MB per hour), samples are not. The voice/music features of
+:mod:`._voice_music_features` (pitch stability, vibrato, voiced runs, HNR, beat
+periodicity, tonal bed) come after the MFCC statistics, from the same spectra. The summaries
 are exactly those of the whole recording, with one documented approximation:
 within each block the spectrum is computed on the block scaled to unit RMS, so
 the -100 dB floor of the spectral flatness and centroid is relative to the
@@ -46,6 +48,7 @@ from ._spectral import (
     spectral_peaks,
     syllabic_modulation,
 )
+from ._voice_music_features import VOICE_MUSIC_FEATURE_DESCRIPTIONS, VoiceMusicAccumulator
 
 #: One line per feature: what it measures and why it separates speech from music.
 FEATURE_DESCRIPTIONS: dict[str, str] = {
@@ -120,6 +123,12 @@ class FrameSettings:
         return self.sample_rate / self.hop_length
 
 
+#: The one feature that is not level-invariant: how loud the recording is, for Silence.
+LEVEL_DESCRIPTIONS: dict[str, str] = {
+    "level_dbfs": "level of the loudest 5 % of frames in dB re full scale (1.0): near-silence sits below -60",
+}
+
+
 def feature_names(n_mfcc: int) -> list[str]:
     """Names of the features, in the column order of :func:`clip_features`.
 
@@ -136,11 +145,15 @@ def feature_names(n_mfcc: int) -> list[str]:
     Examples
     --------
     >>> from sklearn_speechmusic._audio_features import feature_names
-    >>> feature_names(2)[-6:]
+    >>> feature_names(2)[18:24]
     ['mfcc_0_mean', 'mfcc_1_mean', 'mfcc_0_std', 'mfcc_1_std', 'mfcc_0_delta_std', 'mfcc_1_delta_std']
+    >>> feature_names(2)[-3:]
+    ['tonal_bed_share', 'tonal_bed_under_speech', 'level_dbfs']
     """
     mfcc = [f"mfcc_{k}_{stat}" for stat in _MFCC_DESCRIPTIONS for k in range(n_mfcc)]
-    return list(FEATURE_DESCRIPTIONS) + mfcc
+    return (
+        list(FEATURE_DESCRIPTIONS) + mfcc + list(VOICE_MUSIC_FEATURE_DESCRIPTIONS) + list(LEVEL_DESCRIPTIONS)
+    )
 
 
 def describe_features(n_mfcc: int) -> dict[str, str]:
@@ -167,7 +180,7 @@ def describe_features(n_mfcc: int) -> dict[str, str]:
         for stat, template in _MFCC_DESCRIPTIONS.items()
         for k in range(n_mfcc)
     }
-    return {**FEATURE_DESCRIPTIONS, **mfcc}
+    return {**FEATURE_DESCRIPTIONS, **mfcc, **VOICE_MUSIC_FEATURE_DESCRIPTIONS, **LEVEL_DESCRIPTIONS}
 
 
 def clip_features(waveform: np.ndarray, settings: FrameSettings) -> np.ndarray:
@@ -246,7 +259,7 @@ class FeatureAccumulator:
     >>> for block in np.array_split(noise, 4):
     ...     accumulator.add(block)
     >>> accumulator.n_frames, accumulator.features().shape
-    (124, (57,))
+    (124, (66,))
     """
 
     def __init__(self, settings: FrameSettings):
@@ -257,6 +270,9 @@ class FeatureAccumulator:
         self._log_energies: list[float] = []  # natural log of each block's sum of squares
         self._series: dict[str, list[np.ndarray]] = {name: [] for name in _SERIES}
         self._peak_tail = np.zeros((0, settings.frame_length // 2 - 1), dtype=bool)
+        self._voice_music = VoiceMusicAccumulator(
+            settings.sample_rate, settings.frame_length, settings.hop_length
+        )
 
     def add(self, samples: np.ndarray) -> None:
         """Analyse the next block of samples (any length, float32 or float64, finite)."""
@@ -294,6 +310,9 @@ class FeatureAccumulator:
         log_power = np.log(np.maximum(power, np.float32(EPSILON)))
         series = self._series
         series["frame_rms"].append(np.sqrt(energy.astype(np.float64) / length))
+        # Without the frame's mean: a DC offset is silent, whatever its value.
+        means = frames.mean(axis=1, dtype=np.float64)
+        series["frame_ac_rms"].append(np.sqrt(np.maximum(energy.astype(np.float64) / length - means**2, 0.0)))
         series["log_level"].append(np.full(count, log_level))
         series["zcr"].append(np.count_nonzero(signs[:, 1:] != signs[:, :-1], axis=1) / length)
         series["spectral_centroid"].append(
@@ -304,9 +323,12 @@ class FeatureAccumulator:
         series["spectral_flatness"].append(
             np.exp(log_power.mean(axis=1)) / np.maximum(power.mean(axis=1), np.float32(EPSILON))
         )
-        series["mel"].append(mel_power(power, rate, length, settings.n_mels))
+        mel = mel_power(power, rate, length, settings.n_mels)
+        series["mel"].append(mel)
+        frame_peaks = spectral_peaks(log_power)
+        self._voice_music.add(power, mel, frame_peaks, log_level)
         # Ridges need the next frames' peaks: the last few frames wait for the next block.
-        peaks = np.concatenate([self._peak_tail, spectral_peaks(log_power)])
+        peaks = np.concatenate([self._peak_tail, frame_peaks])
         ready = max(0, len(peaks) - (LONG_PEAK_FRAMES - 1))
         series["ridges"].append(ridge_counts(peaks, ready).astype(np.int32))
         self._peak_tail = peaks[ready:]
@@ -342,7 +364,8 @@ class FeatureAccumulator:
         if np.isfinite(log_level):
             loud = np.isfinite(frame_log_level)
             amplitude[loud] = np.exp(frame_log_level[loud] - log_level)
-        frame_rms = series.pop("frame_rms") * amplitude
+        unit_rms = series.pop("frame_rms")
+        frame_rms = unit_rms * amplitude
         rms_db = 20 * np.log10(np.maximum(frame_rms, _RMS_FLOOR))
         mean_rms = frame_rms.mean()
         values: dict[str, float] = {
@@ -367,14 +390,31 @@ class FeatureAccumulator:
         for k in range(settings.n_mfcc):
             values[f"mfcc_{k}_mean"], values[f"mfcc_{k}_std"] = mfcc[:, k].mean(), mfcc[:, k].std()
             values[f"mfcc_{k}_delta_std"] = deltas[:, k].std()
+        values.update(self._voice_music.features())
+        values["level_dbfs"] = loud_level_dbfs(series.pop("frame_ac_rms"), frame_log_level)
         names = feature_names(settings.n_mfcc)
         if set(values) != set(names):
             raise RuntimeError(f"Features computed and named differ: {sorted(set(values) ^ set(names))}.")
         return np.array([values[name] for name in names], dtype=np.float64)
 
 
+def loud_level_dbfs(unit_rms: np.ndarray, frame_log_level: np.ndarray) -> float:
+    """dB re full scale of the 95th-percentile frame RMS (DC removed), within [-120, 40].
+
+    ``unit_rms`` is each frame's RMS about its mean at its block's unit-RMS scale and
+    ``frame_log_level`` the natural log of that block's RMS (``-inf`` when silent):
+    the product is computed in the log domain, so no level overflows.
+    """
+    log_rms = np.full(unit_rms.shape, -1e3)
+    loud = np.isfinite(frame_log_level) & (unit_rms > 0)
+    log_rms[loud] = np.log(unit_rms[loud]) + frame_log_level[loud]
+    decibels = 20 / np.log(10) * float(np.percentile(log_rms, 95)) if log_rms.size else -120.0
+    return float(np.clip(decibels, -120.0, 40.0))
+
+
 _SERIES = (
     "frame_rms",
+    "frame_ac_rms",
     "log_level",
     "zcr",
     "spectral_centroid",

@@ -36,7 +36,7 @@ def explain(args: argparse.Namespace) -> int:
     import pandas as pd
     from sklearn.inspection import permutation_importance
 
-    from ._feature_importance_display import feature_family
+    from ._feature_importance_display import feature_family, scorer_for
 
     check_files(inputs=[*model_files(args.model), args.features], outputs=[args.output, args.plot])
     full_model = load_model_argument(args.model)
@@ -48,7 +48,7 @@ def explain(args: argparse.Namespace) -> int:
         model,
         model_input(model, X[columns]),
         y,
-        scoring=args.scoring,
+        scoring=scorer_for(model, args.scoring),
         n_repeats=args.n_repeats,
         random_state=args.random_state,
     )

@@ -83,7 +83,7 @@ def load_demo(*, return_X_y=False, as_frame=True):
     >>> from sklearn_speechmusic import load_demo
     >>> demo = load_demo()
     >>> demo.data.shape
-    (598, 57)
+    (598, 66)
     >>> sorted(demo.target.unique())
     ['Music', 'Speech']
     """
@@ -99,20 +99,24 @@ def load_demo(*, return_X_y=False, as_frame=True):
 
 
 def load_training_data(*, augmented=True, return_X_y=False, as_frame=True):
-    """Load the multi-source feature table the pretrained model was trained on.
+    """Load the feature table the pretrained model was trained on.
 
-    4269 real clips from 22 recording chains (speech in Czech, English, Spanish,
-    French, Italian, Russian and a dozen more languages; music of twelve game
-    soundtracks in several genres), each also present once through a simulated
-    different recording chain (telephone band, noise, low-pass or room
-    reverberation). Every row's package, version and licence is in ``sources``;
-    ``DESCR`` tells more.
+    Real recordings from Debian packages, each row's package, version and licence
+    recorded (``sources``; ``DESCR`` tells more): speech (read, telephone, game
+    voices, isolated words in many languages, and speech mixed over music beds at
+    6-20 dB), music (orchestral, pop, rock, electronic, songs with vocals, solo
+    instruments rendered from soundfonts, music opening with silence or fading),
+    noise (sound effects: weather, water, vehicles, machinery, animals, crowds,
+    doors, impacts) and silence (digital silence, DC, dither, and real clips turned
+    down below -60 dBFS). Every sounding clip is also present once through a
+    simulated other recording chain (telephone band, noise, low-pass or room
+    reverberation), named ``<clip>+<chain>``.
 
     Parameters
     ----------
     augmented : bool, default=True
-        Include the augmented copies (one per clip, in ``groups`` of their
-        original). False gives only the clips as recorded.
+        Include the copies through another recording chain (in the ``groups`` of
+        their originals). False gives only the clips as recorded or made.
     return_X_y : bool, default=False
         Return ``(data, target)`` instead of a Bunch.
     as_frame : bool, default=True
@@ -122,13 +126,15 @@ def load_training_data(*, augmented=True, return_X_y=False, as_frame=True):
     Returns
     -------
     data : sklearn.utils.Bunch
-        ``data``, ``target`` (``"Speech"``/``"Music"``), ``frame`` (the table in
-        the demo's format, or None when ``as_frame=False``), ``feature_names``,
-        ``target_names``, ``filenames``, ``groups`` (one track, speaker or
-        language folder: rows of one group are not independent), ``collections``
-        (the recording chain: hold these out to measure generalisation),
-        ``sources`` (DataFrame: collection, group, Debian package and version,
-        licence, augmentation, seconds per row), ``DESCR``.
+        ``data``, ``target`` (``"Speech"``, ``"Music"``, ``"Noise"``,
+        ``"Silence"``), ``frame`` (the table in the demo's format, or None when
+        ``as_frame=False``), ``feature_names``, ``target_names``, ``filenames``,
+        ``groups`` (one track, speaker or source: rows of one group are not
+        independent), ``collections`` (the recording chain: hold these out to
+        measure generalisation), ``kinds`` (read speech, sung, solo instrument,
+        speech over music...), ``sources`` (DataFrame: kind, collection, group,
+        Debian package and version, licence, whether synthesised, augmentation,
+        seconds, and the music bed's collection for speech over music), ``DESCR``.
     (data, target) : tuple
         When ``return_X_y`` is True.
 
@@ -136,10 +142,10 @@ def load_training_data(*, augmented=True, return_X_y=False, as_frame=True):
     --------
     >>> from sklearn_speechmusic import load_training_data
     >>> corpus = load_training_data(augmented=False)
-    >>> corpus.data.shape
-    (4269, 57)
-    >>> corpus.collections.nunique()
-    22
+    >>> sorted(corpus.target.unique())
+    ['Music', 'Noise', 'Silence', 'Speech']
+    >>> corpus.collections.nunique() > 40
+    True
     """
     import pandas as pd
 
@@ -149,10 +155,10 @@ def load_training_data(*, augmented=True, return_X_y=False, as_frame=True):
     with resources.as_file(folder / "training_sources.csv.gz") as path:
         sources = pd.read_csv(path, index_col="Filename", keep_default_na=False)
     if not augmented:
-        original = (sources.loc[X.index, "Augmentation"] == "none").to_numpy()
+        original = ~X.index.str.contains(r"\+(?:telephone|noise|lowpass|reverb)$")
         X, y = X[original], y[original]
     sources = sources.loc[X.index]
-    per_row = {"groups": sources["Group"], "collections": sources["Collection"]}
+    per_row = {"groups": sources["Group"], "collections": sources["Collection"], "kinds": sources["Kind"]}
     extra = {"sources": sources.drop(columns="Label")}
     return _bunch(X, y, per_row, extra, as_frame, return_X_y, folder / "TRAINING.md")
 
@@ -179,7 +185,7 @@ def _bunch(X, y, per_row: dict, extra: dict, as_frame: bool, return_X_y: bool, d
         target=y,
         frame=frame,
         feature_names=feature_names,
-        target_names=["Music", "Speech"],
+        target_names=sorted(set(y.tolist())),
         filenames=filenames,
         **per_row,
         **extra,

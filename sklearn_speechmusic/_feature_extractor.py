@@ -72,7 +72,9 @@ class AudioFeatureExtractor(TransformerMixin, BaseEstimator):
     :meth:`describe_features`) are the physically meaningful descriptors that
     separate speech from music: 4 Hz syllabic modulation, the share of
     low-energy frames, level dynamics, spectral flux, centroid, roll-off,
-    flatness, zero-crossing rate, and MFCC means, spreads and delta spreads.
+    flatness, zero-crossing rate, MFCC means, spreads and delta spreads, then
+    pitch stability, vibrato, voiced-segment durations, harmonic-to-noise
+    ratio, beat periodicity and a tonal bed under syllabic modulation.
 
     ``fit`` learns nothing; the transformer can sit first in a Pipeline that
     goes from file paths to labels.
@@ -129,7 +131,7 @@ class AudioFeatureExtractor(TransformerMixin, BaseEstimator):
     >>> extractor = AudioFeatureExtractor()
     >>> features = extractor.fit_transform([(tone, rate)])
     >>> features.shape
-    (1, 57)
+    (1, 66)
     >>> extractor.get_feature_names_out()[:3].tolist()
     ['rms_db_mean', 'rms_db_std', 'rms_cv']
     """
@@ -222,7 +224,7 @@ class AudioFeatureExtractor(TransformerMixin, BaseEstimator):
         >>> from sklearn_speechmusic import AudioFeatureExtractor
         >>> noise = np.random.RandomState(0).normal(size=22050)
         >>> AudioFeatureExtractor().transform([(noise, 22050)]).shape
-        (1, 57)
+        (1, 66)
         """
         features, _ = self._transform(X)
         return features
@@ -250,7 +252,7 @@ class AudioFeatureExtractor(TransformerMixin, BaseEstimator):
         >>> from sklearn_speechmusic import AudioFeatureExtractor
         >>> extractor = AudioFeatureExtractor()
         >>> extractor.fit_transform([(np.ones(22050), 22050)]).shape, extractor.skipped_
-        ((1, 57), [])
+        ((1, 66), [])
         """
         self.fit(X, y)
         features, self.skipped_ = self._transform(X)
@@ -311,7 +313,7 @@ class AudioFeatureExtractor(TransformerMixin, BaseEstimator):
         --------
         >>> from sklearn_speechmusic import AudioFeatureExtractor
         >>> len(AudioFeatureExtractor(n_mfcc=20).get_feature_names_out())
-        78
+        87
         """
         return np.asarray(feature_names(self.n_mfcc), dtype=object)
 

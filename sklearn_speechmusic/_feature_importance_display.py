@@ -16,7 +16,7 @@ FAMILIES: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("Spectral shape", ("spectral_", "zcr_")),
     ("Tonal persistence", ("tonal_persistence",)),
     ("Voice and rhythm", ("pitch_", "vibrato_", "voiced_", "hnr_", "beat_", "tonal_bed_")),
-    ("Level dynamics", ("rms_", "low_energy")),
+    ("Level dynamics", ("rms_", "low_energy", "level_")),
     ("MFCC", ("mfcc_",)),
 )
 OTHER_FAMILY = "Other"
@@ -327,7 +327,7 @@ class FeatureImportanceDisplay:
             model,
             X,
             y,
-            scoring=scoring,
+            scoring=scorer_for(model, scoring),
             n_repeats=n_repeats,
             max_samples=max_samples,
             sample_weight=sample_weight,
@@ -336,6 +336,17 @@ class FeatureImportanceDisplay:
         )
         scoring = scoring if isinstance(scoring, str) else None
         return cls.from_importances(result.importances, names, scoring=scoring, name=name, ax=ax, **plot_kw)
+
+
+def scorer_for(model, scoring):
+    """``scoring`` for ``model``; log-loss over every class of the model, also those ``y`` lacks."""
+    if scoring != "neg_log_loss" or not hasattr(model, "classes_"):
+        return scoring
+    from sklearn.metrics import log_loss, make_scorer
+
+    return make_scorer(
+        log_loss, greater_is_better=False, response_method="predict_proba", labels=model.classes_
+    )
 
 
 def _model_and_features(estimator, X):

@@ -217,6 +217,32 @@ class FittedNetworkMixin:
             verbose=int(self.verbose),
         )
 
+    def _restricted_to(self, classes):
+        """A fitted copy that knows only ``classes``: their probabilities renormalised to sum to 1.
+
+        Softmax over a subset of the output units equals the full softmax's
+        probabilities of that subset divided by their sum, so keeping those
+        units' weights gives exactly the renormalised probabilities.
+        """
+        from sklearn.base import clone
+
+        check_is_fitted(self)
+        wanted = np.asarray(classes, dtype=self.classes_.dtype)
+        unknown = np.setdiff1d(wanted, self.classes_)
+        if unknown.size or wanted.size < 2 or np.unique(wanted).size != wanted.size:
+            raise ValueError(
+                f"classes must be at least 2 distinct classes of the model, {self.classes_.tolist()}; "
+                f"got {list(classes)!r}."
+            )
+        wanted = np.sort(wanted)
+        columns = np.searchsorted(self.classes_, wanted)
+        state, arrays = self._fitted_state()
+        last = len(self.coefs_) - 1
+        arrays[f"coef_{last}"] = arrays[f"coef_{last}"][:, columns]
+        arrays[f"intercept_{last}"] = arrays[f"intercept_{last}"][columns]
+        state["classes"] = wanted.tolist()
+        return clone(self)._restore_fitted_state(state, arrays)
+
     def __getstate__(self):
         # A copy: object.__getstate__ may return the instance's own __dict__.
         state = dict(super().__getstate__())

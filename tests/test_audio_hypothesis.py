@@ -41,5 +41,5 @@ def test_finite_features_or_invalid_audio_error(clip):
     except InvalidAudioError as error:
         assert str(error).startswith("<waveform of"), error
         return
-    assert features.shape == (1, 57)
+    assert features.shape == (1, 66)
     assert np.isfinite(features).all(), (waveform.shape, rate)

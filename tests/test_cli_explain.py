@@ -80,7 +80,7 @@ def test_explain_refuses_a_table_without_the_models_columns(demo_table, tmp_path
     table.to_csv(tmp_path / "short.csv", index=False)
     result = speechmusic("explain", "pretrained", tmp_path / "short.csv")
     assert_one_line_error(
-        result, 1, "lacks 1 of the 57 feature columns the model needs: 'tonal_persistence_long'"
+        result, 1, "lacks 1 of the 66 feature columns the model needs: 'tonal_persistence_long'"
     )
 
 

@@ -178,7 +178,7 @@ def test_table_missing_columns_the_model_needs(run, demo_table, tmp_path):
     frame.to_csv(tmp_path / "partial.csv", index=False)
     code, _, err = run("predict", "pretrained", tmp_path / "partial.csv")
     assert code == EXIT_DATA_ERROR
-    assert "lacks 2 of the 57 feature columns the model needs: 'rms_db_mean', 'spectral_flux_mean'" in err
+    assert "lacks 2 of the 66 feature columns the model needs: 'rms_db_mean', 'spectral_flux_mean'" in err
     assert str(tmp_path / "partial.csv") in err
 
 

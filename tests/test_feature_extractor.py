@@ -26,7 +26,7 @@ AUDIO_DIR = Path(__file__).parent / "data" / "audio"
 MANIFEST = pd.read_csv(AUDIO_DIR / "manifest.csv")
 PATHS = [str(AUDIO_DIR / path) for path in MANIFEST["path"]]
 LABELS = MANIFEST["label"].to_numpy()
-N_FEATURES = 18 + 3 * 13
+N_FEATURES = 18 + 3 * 13 + 8 + 1  # spectral, MFCC statistics, voice/music features, level_dbfs
 
 
 @pytest.fixture(scope="module")
@@ -106,7 +106,10 @@ def test_physical_meaning_on_synthetic_signals():
 def test_features_do_not_depend_on_recording_level():
     waveform, rate = soundfile.read(PATHS[0], dtype="float64")
     loud, quiet = AudioFeatureExtractor().transform([(waveform, rate), (waveform * 0.01, rate)])
-    np.testing.assert_allclose(quiet, loud, rtol=1e-3, atol=1e-4)
+    level = list(_names()).index("level_dbfs")  # the one feature that measures the level: -40 dB here
+    assert quiet[level] == pytest.approx(loud[level] - 40, abs=1e-6)
+    others = np.arange(len(loud)) != level
+    np.testing.assert_allclose(quiet[others], loud[others], rtol=1e-3, atol=1e-4)
 
 
 def test_matches_librosa_reference_features():

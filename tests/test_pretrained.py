@@ -56,20 +56,47 @@ def test_default_pipeline_in_group_cross_validation():
 
 def test_pretrained_predicts_audio_without_training():
     pipeline = load_pretrained()
-    assert pipeline.classes_.tolist() == ["Music", "Speech"]
+    assert pipeline.classes_.tolist() == ["Music", "Noise", "Silence", "Speech"]
     assert pipeline.predict(CLIPS).tolist() == LABELS
     probabilities = pipeline.predict_proba([str(CLIPS[0]), (np.zeros(22050), 22050)])
-    assert probabilities.shape == (2, 2)
+    assert probabilities.shape == (2, 4)
     assert np.allclose(probabilities.sum(axis=1), 1, atol=1e-12)  # float64 softmax: rows sum to 1
     # Independent copies: refitting one leaves the next load untouched.
     load_pretrained().set_params(classifier__epochs=1)
     assert load_pretrained().get_params()["classifier__epochs"] == 20
 
 
+def test_silence_dc_and_noise_are_not_speech_or_music():
+    rate = 22050
+    rng = np.random.RandomState(0)
+    clips = [
+        (np.zeros(3 * rate), rate),  # digital silence
+        (np.full(3 * rate, 0.25), rate),  # a DC offset
+        (1e-5 * rng.standard_normal(3 * rate), rate),  # dither at -100 dBFS
+        (0.1 * rng.standard_normal(3 * rate), rate),  # loud white noise
+    ]
+    assert load_pretrained().predict(clips).tolist() == ["Silence", "Silence", "Silence", "Noise"]
+
+
+def test_two_class_view_renormalises_speech_and_music():
+    clips = [str(c) for c in CLIPS] + [(np.zeros(22050), 22050)]
+    full = load_pretrained().predict_proba(clips)
+    two = load_pretrained(classes=["Speech", "Music"])
+    assert two.classes_.tolist() == ["Music", "Speech"]
+    proba = two.predict_proba(clips)
+    # Softmax over two of the four outputs: the four-class probabilities renormalised
+    # (float64 arithmetic on both sides; differences of a few units of 1e-16).
+    expected = full[:, [0, 3]] / full[:, [0, 3]].sum(axis=1, keepdims=True)
+    np.testing.assert_allclose(proba, expected, rtol=1e-9, atol=1e-12)
+    assert two.predict(clips[:-1]).tolist() == LABELS
+    with pytest.raises(ValueError, match="at least 2 distinct classes"):
+        load_pretrained(classes=["Speech", "Laughter"])
+
+
 def test_pretrained_is_the_network_trained_on_the_corpus():
     corpus = load_training_data(as_frame=False)
     pipeline = load_pretrained()
-    assert pipeline[1:].score(corpus.data, corpus.target) > 0.98
+    assert pipeline[1:].score(corpus.data, corpus.target) > 0.95
     assert pipeline.get_params()["classifier__random_state"] == 0
 
 
