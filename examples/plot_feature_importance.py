@@ -80,7 +80,7 @@ plt.show()
 # the spreads of their frame-to-frame change follow the rate of articulation,
 # which is the syllabic rhythm and the flux of onsets again.
 #
-# Summed per family, over all 57 features. A family of many correlated features
+# Summed per family, over all 66 features. A family of many correlated features
 # (39 MFCC statistics) shares its weight among them, so each member looks less
 # important than the family is; shuffling one feature of a redundant pair costs
 # little, because the other still carries the cue.

@@ -12,7 +12,7 @@ its training curves, then use the model that ships already trained.
 # The bundled feature table
 # -------------------------
 # 598 real clips (Czech voice acting, orchestral game music) described by the
-# 57 features of :class:`~sklearn_speechmusic.AudioFeatureExtractor`.
+# 66 features of :class:`~sklearn_speechmusic.AudioFeatureExtractor`.
 from sklearn.model_selection import GroupShuffleSplit
 
 from sklearn_speechmusic import load_demo
@@ -70,8 +70,9 @@ plt.show()
 # The pretrained model
 # --------------------
 # :func:`~sklearn_speechmusic.load_pretrained` returns the recommended audio
-# pipeline trained on 22 recording chains. It takes audio file paths or
-# ``(waveform, sample_rate)`` pairs; here, three seconds of a synthetic chord.
+# pipeline trained on 42 collections of speech, music, noise and silence. It
+# takes audio file paths or ``(waveform, sample_rate)`` pairs; here, three
+# seconds of a synthetic chord.
 import numpy as np
 
 from sklearn_speechmusic import load_pretrained
