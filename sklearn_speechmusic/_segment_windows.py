@@ -14,7 +14,8 @@ import numpy as np
 
 from ._audio_features import FrameSettings, clip_features
 from ._audio_io import InvalidAudioError, describe_source, resampled_blocks
-from ._window_features import frame_values, supports, window_features, window_starts
+from ._window_features import frame_values, supports, window_features
+from ._window_grid import window_starts
 
 
 @dataclass

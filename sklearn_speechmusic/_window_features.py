@@ -2,14 +2,16 @@
 
 :func:`clip_features` on a window spectrally analyses every frame of it; with
 3 s windows 0.5 s apart each frame would be analysed six times. Here the frame
-values (spectrum, mel bands, peaks, level) are computed once for the whole
-recording, and each window's summary is assembled from them: the same
+values (spectrum, mel bands, peaks, level, pitch, onsets) are computed once for
+the whole recording, and each window's summary is assembled from them (the
+voice/music features and ``level_dbfs`` in ``_window_voice_music``): the same
 features as :func:`clip_features` of the window's samples, up to float32
 rounding, and one approximation documented by ``FeatureAccumulator`` too: the
-spectra are computed on stretches of ``_FRAMES_PER_PASS`` frames scaled to
-unit RMS, so the -100 dB floor of the flatness, centroid and peak picking is
-relative to the stretch's level rather than the window's (this matters only for
-frequency bins more than 100 dB below the level).
+spectra are computed on stretches of ``_FRAMES_PER_PASS`` frames (cut at the
+same frames whatever the blocks read) scaled to unit RMS, so the -100 dB floor
+of the flatness, centroid and peak picking is relative to the stretch's level
+rather than the window's (this matters only for frequency bins more than 100 dB
+below the level).
 
 Windows start on the frame grid: ``window`` and ``hop`` are whole numbers of
 analysis hops. :func:`supports` says whether a feature set and framing are the
@@ -35,6 +37,9 @@ from ._spectral import (
     rolloff_bins,
     spectral_peaks,
 )
+from ._voice_music_features import voice_music_feature_names
+from ._window_grid import LongPeakTable, stretches
+from ._window_voice_music import VoiceFrames, VoiceSeries, bed_ridge_frames, window_voice_features
 
 # The constants of the features (``_audio_features`` and ``_spectral``); the
 # test suite checks these features against clip_features window by window.
@@ -84,9 +89,8 @@ def supports(settings: FrameSettings, names) -> bool:
     """
     expected = feature_names(settings.n_mfcc)
     mfcc = [f"mfcc_{k}_{stat}" for stat in ("mean", "std", "delta_std") for k in range(settings.n_mfcc)]
-    return (
-        list(names) == expected == [*_IMPLEMENTED, *mfcc] and settings.frame_length % settings.hop_length == 0
-    )
+    implemented = [*_IMPLEMENTED, *mfcc, *voice_music_feature_names(), "level_dbfs"]
+    return list(names) == expected == implemented and settings.frame_length % settings.hop_length == 0
 
 
 @dataclass
@@ -103,6 +107,7 @@ class FrameValues:
     mel: np.ndarray  # (n_frames, n_mels) mel power at the gain
     ridges: np.ndarray  # (n_frames, 3) peak and ridge counts
     flux: np.ndarray  # (n_frames - 1,) spectral flux between consecutive frames
+    voice: VoiceSeries  # the voice/music features' per-frame values
 
 
 def frame_values(blocks, settings: FrameSettings) -> tuple[FrameValues, int]:
@@ -131,69 +136,63 @@ def frame_values(blocks, settings: FrameSettings) -> tuple[FrameValues, int]:
     flux_parts: list[np.ndarray] = []
     previous_shape = np.zeros((0, settings.n_mels))
     peak_tail = np.zeros((0, length // 2 - 1), dtype=bool)
-    pending = np.zeros(0, dtype=np.float32)
-    n_samples = 0
     frequencies = fft_frequencies(rate, length)
     window = hann_window(length)
     ratio = length // hop
-    for block in blocks:
-        n_samples += block.size
-        buffer = np.concatenate([pending, block]) if pending.size else np.asarray(block)
-        n_frames = (buffer.size - length) // hop + 1 if buffer.size >= length else 0
-        for first in range(0, n_frames, _FRAMES_PER_PASS):
-            count = min(_FRAMES_PER_PASS, n_frames - first)
-            segment = buffer[first * hop : (first + count - 1) * hop + length]
-            # Energy of each hop of samples (the last frame's tail is the next pass's head).
-            hops = segment.reshape(-1, hop)
-            hop_energy = np.einsum("ij,ij->i", hops, hops, dtype=np.float64)
-            chunk_energy.append(hop_energy[:count])
-            energy = float(hop_energy.sum())
-            log_level = 0.5 * np.log(energy / segment.size) if energy > 0 else -np.inf
-            gain = float(np.exp(-log_level)) if np.isfinite(log_level) else 1.0
-            frame_energy = sum(hop_energy[k : k + count] for k in range(ratio))
-            # Zero crossings: each pair of samples once, summed per hop, then per frame.
-            signs = np.signbit(segment)
-            changes = np.zeros(segment.size, dtype=bool)
-            np.not_equal(signs[1:], signs[:-1], out=changes[:-1])
-            per_hop = np.count_nonzero(changes.reshape(-1, hop), axis=1)
-            crossings = sum(per_hop[k : k + count] for k in range(ratio))
-            crossings = crossings - changes[np.arange(count) * hop + length - 1]
-            scaled = (
-                segment * np.float32(gain)
-                if segment.dtype == np.float32
-                else (segment * gain).astype(np.float32)
-            )
-            frames = np.lib.stride_tricks.sliding_window_view(scaled, length)[::hop][:count]
-            spectrum = scipy.fft.rfft(frames * window, axis=1)
-            power = spectrum.real**2 + spectrum.imag**2
-            magnitude = np.sqrt(power)
-            log_power = np.log(np.maximum(power, np.float32(EPSILON)))
-            parts["log_gain"].append(np.full(count, np.log(gain)))
-            parts["rms"].append(np.sqrt(frame_energy * gain**2 / length))
-            parts["zcr"].append(crossings / length)
-            parts["centroid"].append(
-                np.einsum("ij,j->i", magnitude, frequencies)
-                / np.maximum(magnitude.sum(axis=1), np.float32(EPSILON))
-            )
-            parts["rolloff"].append(frequencies[rolloff_bins(magnitude, _ROLLOFF_SHARE)])
-            parts["flatness"].append(
-                np.exp(log_power.mean(axis=1)) / np.maximum(power.mean(axis=1), np.float32(EPSILON))
-            )
-            mel = mel_power(power, rate, length, settings.n_mels)
-            parts["mel"].append(mel)
-            # Spectral flux between consecutive frames: the shape of the mel amplitude
-            # spectrum, which no gain changes (its floor aside).
-            amplitude = np.sqrt(mel.astype(np.float64))
-            shape = amplitude / np.maximum(amplitude.sum(axis=1, keepdims=True), EPSILON)
-            shape = np.concatenate([previous_shape, shape])
-            flux_parts.append(np.sum(np.diff(shape, axis=0) ** 2, axis=1))
-            previous_shape = shape[-1:]
-            # Ridges need the next frames' peaks: the last few wait for the next pass.
-            peaks = np.concatenate([peak_tail, spectral_peaks(log_power)])
-            ready = max(0, len(peaks) - (LONG_PEAK_FRAMES - 1))
-            ridge_parts.append(ridge_counts(peaks, ready).astype(np.int32))
-            peak_tail = peaks[ready:]
-        pending = buffer[n_frames * hop :].copy()
+    voice = VoiceFrames(rate, length, hop)
+    passes: dict = {"n_samples": 0}
+    for segment, count in stretches(blocks, length, hop, _FRAMES_PER_PASS, passes):
+        # Energy of each hop of samples (the last frame's tail is the next pass's head).
+        hops = segment.reshape(-1, hop)
+        hop_energy = np.einsum("ij,ij->i", hops, hops, dtype=np.float64)
+        chunk_energy.append(hop_energy[:count])
+        energy = float(hop_energy.sum())
+        log_level = 0.5 * np.log(energy / segment.size) if energy > 0 else -np.inf
+        gain = float(np.exp(-log_level)) if np.isfinite(log_level) else 1.0
+        frame_energy = sum(hop_energy[k : k + count] for k in range(ratio))
+        # Zero crossings: each pair of samples once, summed per hop, then per frame.
+        signs = np.signbit(segment)
+        changes = np.zeros(segment.size, dtype=bool)
+        np.not_equal(signs[1:], signs[:-1], out=changes[:-1])
+        per_hop = np.count_nonzero(changes.reshape(-1, hop), axis=1)
+        crossings = sum(per_hop[k : k + count] for k in range(ratio))
+        crossings = crossings - changes[np.arange(count) * hop + length - 1]
+        scaled = (
+            segment * np.float32(gain) if segment.dtype == np.float32 else (segment * gain).astype(np.float32)
+        )
+        frames = np.lib.stride_tricks.sliding_window_view(scaled, length)[::hop][:count]
+        spectrum = scipy.fft.rfft(frames * window, axis=1)
+        power = spectrum.real**2 + spectrum.imag**2
+        magnitude = np.sqrt(power)
+        log_power = np.log(np.maximum(power, np.float32(EPSILON)))
+        parts["log_gain"].append(np.full(count, np.log(gain)))
+        parts["rms"].append(np.sqrt(frame_energy * gain**2 / length))
+        parts["zcr"].append(crossings / length)
+        parts["centroid"].append(
+            np.einsum("ij,j->i", magnitude, frequencies)
+            / np.maximum(magnitude.sum(axis=1), np.float32(EPSILON))
+        )
+        parts["rolloff"].append(frequencies[rolloff_bins(magnitude, _ROLLOFF_SHARE)])
+        parts["flatness"].append(
+            np.exp(log_power.mean(axis=1)) / np.maximum(power.mean(axis=1), np.float32(EPSILON))
+        )
+        mel = mel_power(power, rate, length, settings.n_mels)
+        parts["mel"].append(mel)
+        # Spectral flux between consecutive frames: the shape of the mel amplitude
+        # spectrum, which no gain changes (its floor aside).
+        amplitude = np.sqrt(mel.astype(np.float64))
+        shape = amplitude / np.maximum(amplitude.sum(axis=1, keepdims=True), EPSILON)
+        shape = np.concatenate([previous_shape, shape])
+        flux_parts.append(np.sum(np.diff(shape, axis=0) ** 2, axis=1))
+        previous_shape = shape[-1:]
+        # Ridges need the next frames' peaks: the last few wait for the next pass.
+        new_peaks = spectral_peaks(log_power)
+        voice.add(power, mel, new_peaks, log_level, hops, hop_energy)
+        peaks = np.concatenate([peak_tail, new_peaks])
+        ready = max(0, len(peaks) - (LONG_PEAK_FRAMES - 1))
+        ridge_parts.append(ridge_counts(peaks, ready).astype(np.int32))
+        peak_tail = peaks[ready:]
+    pending, n_samples = passes["rest"], passes["n_samples"]
     if not parts["rms"]:
         raise ValueError(f"{n_samples} samples are fewer than one analysis frame ({length}).")
     # The energy of the samples after the last frame's first hop, up to its end.
@@ -217,28 +216,10 @@ def frame_values(blocks, settings: FrameSettings) -> tuple[FrameValues, int]:
             mel=values["mel"],
             ridges=ridges,
             flux=flux,
+            voice=voice.series(),
         ),
         n_samples,
     )
-
-
-def window_starts(n_frames: int, window_frames: int, hop_frames: int) -> np.ndarray:
-    """First frame of every window; a last window ends at the last frame when the grid misses it.
-
-    Examples
-    --------
-    >>> from sklearn_speechmusic._window_features import window_starts
-    >>> window_starts(10, 4, 3).tolist()
-    [0, 3, 6]
-    >>> window_starts(11, 4, 3).tolist()
-    [0, 3, 6, 7]
-    """
-    if n_frames <= window_frames:
-        return np.zeros(1, dtype=np.intp)
-    starts = np.arange(0, n_frames - window_frames + 1, hop_frames)
-    if starts[-1] + window_frames < n_frames:
-        starts = np.append(starts, n_frames - window_frames)
-    return starts
 
 
 def window_features(frames: FrameValues, starts: np.ndarray, window_frames: int, settings: FrameSettings):
@@ -263,15 +244,19 @@ def window_features(frames: FrameValues, starts: np.ndarray, window_frames: int,
         Level of each window's samples, dB re full scale.
     """
     width = min(window_frames, len(frames.rms))
+    ridges = LongPeakTable(
+        frames.voice.peaks, frames.voice.n_bins, bed_ridge_frames(settings.frame_rate), starts, width
+    )
     rows, levels = [], []
     for first in range(0, len(starts), _WINDOWS_PER_PASS):
-        batch, level = _summarise(frames, starts[first : first + _WINDOWS_PER_PASS], width, settings)
+        windows = np.arange(first, min(first + _WINDOWS_PER_PASS, len(starts)))
+        batch, level = _summarise(frames, starts[windows], width, settings, (ridges, windows))
         rows.append(batch)
         levels.append(level)
     return np.concatenate(rows), np.concatenate(levels)
 
 
-def _summarise(frames: FrameValues, starts: np.ndarray, width: int, settings: FrameSettings):
+def _summarise(frames: FrameValues, starts: np.ndarray, width: int, settings: FrameSettings, voice: tuple):
     ratio = settings.frame_length // settings.hop_length
     index = starts[:, None] + np.arange(width)
     # Window energy: its hops of samples, from the first frame's start to the last frame's end.
@@ -323,6 +308,8 @@ def _summarise(frames: FrameValues, starts: np.ndarray, width: int, settings: Fr
             mfcc[:, :, k].std(axis=1),
         )
         values[f"mfcc_{k}_delta_std"] = deltas[:, :, k].std(axis=1)
+    ridges, windows = voice
+    values.update(window_voice_features(frames.voice, ridges, windows, amplitude, settings.frame_rate))
     names = feature_names(settings.n_mfcc)
     return np.column_stack([values[name] for name in names]).astype(np.float64), level_db
 
