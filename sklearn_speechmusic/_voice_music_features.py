@@ -59,33 +59,33 @@ VOICE_MUSIC_FEATURE_DESCRIPTIONS: dict[str, str] = {
 }
 
 # Frames within this many dB of the recording's mean in-band power are active.
-_ACTIVE_DB = -30.0
+ACTIVE_DB = -30.0
 # A frame is voiced when its normalised autocorrelation reaches this (Praat uses 0.45).
-_VOICING_THRESHOLD = 0.5
-_HNR_RANGE_DB = (-10.0, 40.0)
+VOICING_THRESHOLD = 0.5
+HNR_RANGE_DB = (-10.0, 40.0)
 # Pitch stability: smoothing over about one vibrato cycle, then a semitone over 0.3 s.
-_PITCH_SMOOTHING_S = 0.1
-_STABLE_SPAN_S = 0.3
-_STABLE_SEMITONES = 1.0
+PITCH_SMOOTHING_S = 0.1
+STABLE_SPAN_S = 0.3
+STABLE_SEMITONES = 1.0
 # Vibrato: 4-7 Hz in 0.75-s stretches; pitch movement under this rms (semitones) is discounted.
-_VIBRATO_SPAN_S = 0.75
-_VIBRATO_BAND_HZ = (4.0, 7.0)
-_VIBRATO_FLOOR_SEMITONES = 0.1
+VIBRATO_SPAN_S = 0.75
+VIBRATO_BAND_HZ = (4.0, 7.0)
+VIBRATO_FLOOR_SEMITONES = 0.1
 # Voiced runs shorter than this many frames are pitch-tracker flicker, not segments.
-_MIN_RUN_FRAMES = 3
-_LONG_RUN_S = 0.5
-_MAX_RUN_S = 2.0
+MIN_RUN_FRAMES = 3
+LONG_RUN_S = 0.5
+MAX_RUN_S = 2.0
 # Beat spectrum: autocorrelation of the onset envelope in 3-s windows, half overlapping.
-_BEAT_WINDOW_S = 3.0
-_BEAT_LAGS_S = (0.25, 2.0)
-_BEAT_FLOOR_DB = 0.2
+BEAT_WINDOW_S = 3.0
+BEAT_LAGS_S = (0.25, 2.0)
+BEAT_FLOOR_DB = 0.2
 # Tonal bed: ridges of 1 s below the pitch band's top; syllabic weight from 1-s envelope modulation.
-_BED_SPAN_S = 1.0
-_BED_MIN_PEAKS = 2
-_SYLLABIC_BAND_HZ = (2.0, 8.0)
-_SYLLABIC_SPAN_S = 1.0
-_SYLLABIC_DEPTH_DB = (1.5, 3.5)
-_SYLLABIC_RANGE_DB = 60.0  # rms of the 2-8 Hz level pulsing mapped linearly to weights 0 .. 1
+BED_SPAN_S = 1.0
+BED_MIN_PEAKS = 2
+SYLLABIC_BAND_HZ = (2.0, 8.0)
+SYLLABIC_SPAN_S = 1.0
+SYLLABIC_DEPTH_DB = (1.5, 3.5)
+SYLLABIC_RANGE_DB = 60.0  # rms of the 2-8 Hz level pulsing mapped linearly to weights 0 .. 1
 
 
 def voice_music_feature_names() -> list[str]:
@@ -122,7 +122,7 @@ class VoiceMusicAccumulator:
         self._plan = pitch_plan(sample_rate, frame_length)
         # Tonal-bed peaks: inner bins (index i is bin i + 1) from the DC cut to the band's top.
         self._peak_columns = slice(self._plan.dc_bins - 1, self._plan.n_band - 1)
-        self._ridges = LongPeakCounter(max(2, round(_BED_SPAN_S * self.frame_rate)))
+        self._ridges = LongPeakCounter(max(2, round(BED_SPAN_S * self.frame_rate)))
         self._series: dict[str, list[np.ndarray]] = {
             name: [] for name in ("f0", "periodicity", "log_power", "level_db", "onset")
         }
@@ -194,27 +194,27 @@ def summarise(series: dict[str, np.ndarray], frame_rate: float) -> dict[str, flo
     if not loud.any():
         return _empty_features()
     log_mean = log_sum_exp(log_power[loud]) - np.log(len(log_power))
-    active = log_power >= log_mean + _ACTIVE_DB * np.log(10) / 10
+    active = log_power >= log_mean + ACTIVE_DB * np.log(10) / 10
     periodicity = series["periodicity"]
-    voiced = active & (periodicity >= _VOICING_THRESHOLD)
+    voiced = active & (periodicity >= VOICING_THRESHOLD)
     values = dict.fromkeys(VOICE_MUSIC_FEATURE_DESCRIPTIONS, 0.0)
     lengths = _run_lengths(voiced)
     if lengths.size:
         ordered = np.sort(lengths)
         median = 0.5 * (ordered[(len(ordered) - 1) // 2] + ordered[len(ordered) // 2])
-        values["voiced_run_median_s"] = min(float(median) / frame_rate, _MAX_RUN_S)
-        values["voiced_long_run_share"] = lengths[lengths >= _LONG_RUN_S * frame_rate].sum() / lengths.sum()
+        values["voiced_run_median_s"] = min(float(median) / frame_rate, MAX_RUN_S)
+        values["voiced_long_run_share"] = lengths[lengths >= LONG_RUN_S * frame_rate].sum() / lengths.sum()
         semitones = np.zeros(len(voiced))
         semitones[voiced] = 12 * np.log2(series["f0"][voiced] / np.float32(440))
         longest = lengths.max()
         values["pitch_stability"] = pitch_stability(semitones, voiced, frame_rate, longest)
         values["vibrato_strength"] = vibrato_strength(semitones, voiced, frame_rate, longest)
     # The periodicity at the limits of the HNR range: 10 log10(p / (1 - p)) = -10 and 40 dB.
-    low, high = (1 / (1 + 10 ** (-limit / 10)) for limit in _HNR_RANGE_DB)
+    low, high = (1 / (1 + 10 ** (-limit / 10)) for limit in HNR_RANGE_DB)
     harmonic = np.minimum(np.maximum(periodicity[active].astype(np.float64), low), high)
     values["hnr_db"] = float(np.mean(10 * np.log10(harmonic / (1 - harmonic))))
     values["beat_periodicity"] = beat_periodicity(series["onset"], frame_rate)
-    bed = (series["long_peaks"] >= _BED_MIN_PEAKS) & active
+    bed = (series["long_peaks"] >= BED_MIN_PEAKS) & active
     n_active = np.count_nonzero(active)
     values["tonal_bed_share"] = np.count_nonzero(bed) / n_active
     if values["tonal_bed_share"]:
@@ -226,7 +226,7 @@ def summarise(series: dict[str, np.ndarray], frame_rate: float) -> dict[str, flo
 def _empty_features() -> dict[str, float]:
     """Values for a recording without an active frame (silence, DC): nothing voiced, no bed."""
     values = dict.fromkeys(VOICE_MUSIC_FEATURE_DESCRIPTIONS, 0.0)
-    values["hnr_db"] = _HNR_RANGE_DB[0]
+    values["hnr_db"] = HNR_RANGE_DB[0]
     return values
 
 
@@ -235,19 +235,19 @@ def _frames(seconds: float, frame_rate: float, minimum: int = 1) -> int:
 
 
 def _run_lengths(voiced: np.ndarray) -> np.ndarray:
-    """Lengths of the runs of voiced frames, those shorter than ``_MIN_RUN_FRAMES`` left out."""
+    """Lengths of the runs of voiced frames, those shorter than ``MIN_RUN_FRAMES`` left out."""
     padded = np.zeros(len(voiced) + 2, dtype=bool)
     padded[1:-1] = voiced
     edges = np.flatnonzero(padded[1:] != padded[:-1])
     lengths = edges[1::2] - edges[::2]
-    return lengths[lengths >= _MIN_RUN_FRAMES]
+    return lengths[lengths >= MIN_RUN_FRAMES]
 
 
 def pitch_stability(semitones: np.ndarray, voiced: np.ndarray, frame_rate: float, longest: int) -> float:
     """Share of voiced frames inside a voiced span whose smoothed pitch moves at most a semitone
     over 0.3 s (``longest``: the longest voiced run, to skip the work when none is long enough)."""
-    smoothing = _frames(_PITCH_SMOOTHING_S, frame_rate)
-    held = _frames(_STABLE_SPAN_S, frame_rate, minimum=2)
+    smoothing = _frames(PITCH_SMOOTHING_S, frame_rate)
+    held = _frames(STABLE_SPAN_S, frame_rate, minimum=2)
     span = held + smoothing - 1  # frames under ``held`` smoothed values
     if longest < span:
         return 0.0
@@ -258,7 +258,7 @@ def pitch_stability(semitones: np.ndarray, voiced: np.ndarray, frame_rate: float
         else (cumulative[smoothing - 1 :] - np.concatenate([[0.0], cumulative[:-smoothing]])) / smoothing
     )
     moves = window_reduce(smoothed, held, np.maximum) - window_reduce(smoothed, held, np.minimum)
-    steady = (moves <= _STABLE_SEMITONES) & window_all(voiced, span)
+    steady = (moves <= STABLE_SEMITONES) & window_all(voiced, span)
     padding = np.zeros(span - 1, dtype=bool)
     stable = window_any(np.concatenate([padding, steady, padding]), span)
     return np.count_nonzero(stable & voiced) / np.count_nonzero(voiced)
@@ -266,9 +266,9 @@ def pitch_stability(semitones: np.ndarray, voiced: np.ndarray, frame_rate: float
 
 def vibrato_strength(semitones: np.ndarray, voiced: np.ndarray, frame_rate: float, longest: int) -> float:
     """Mean share of 4-7 Hz pitch movement in wholly voiced 0.75-s stretches (0 without any)."""
-    span = _frames(_VIBRATO_SPAN_S, frame_rate, minimum=4)
+    span = _frames(VIBRATO_SPAN_S, frame_rate, minimum=4)
     frequencies = np.fft.rfftfreq(span, 1 / frame_rate)
-    band = (frequencies >= _VIBRATO_BAND_HZ[0]) & (frequencies <= _VIBRATO_BAND_HZ[1])
+    band = (frequencies >= VIBRATO_BAND_HZ[0]) & (frequencies <= VIBRATO_BAND_HZ[1])
     if longest < span or not band.any():
         return 0.0
     starts = np.flatnonzero(window_all(voiced, span))[:: max(1, span // 8)]
@@ -281,15 +281,15 @@ def vibrato_strength(semitones: np.ndarray, voiced: np.ndarray, frame_rate: floa
     spectrum = spectrum.real**2 + spectrum.imag**2
     share = spectrum[:, band].sum(axis=1) / np.maximum(spectrum[:, 1:].sum(axis=1), EPSILON)
     energy = np.einsum("ij,ij->i", detrended, detrended)
-    floor = _VIBRATO_FLOOR_SEMITONES**2 * float(np.sum(window * window))
+    floor = VIBRATO_FLOOR_SEMITONES**2 * float(np.sum(window * window))
     return float(np.mean(share * energy / (energy + floor)))
 
 
 def beat_periodicity(onset: np.ndarray, frame_rate: float) -> float:
     """Mean over 3-s windows of the onset autocorrelation's highest peak at 0.25-2 s lags."""
-    window = _frames(_BEAT_WINDOW_S, frame_rate, minimum=4)
-    first = max(1, int(np.ceil(_BEAT_LAGS_S[0] * frame_rate)))
-    last = min(int(_BEAT_LAGS_S[1] * frame_rate), min(window, len(onset)) - 2)
+    window = _frames(BEAT_WINDOW_S, frame_rate, minimum=4)
+    first = max(1, int(np.ceil(BEAT_LAGS_S[0] * frame_rate)))
+    last = min(int(BEAT_LAGS_S[1] * frame_rate), min(window, len(onset)) - 2)
     if last <= first:
         return 0.0
     starts = range(0, max(len(onset) - window, 0) + 1, window // 2)
@@ -298,9 +298,9 @@ def beat_periodicity(onset: np.ndarray, frame_rate: float) -> float:
         centred = onset[start : start + window] - onset[start : start + window].mean()
         # Lags 0 .. last + 1 of the autocorrelation (np.correlate is direct, no BLAS).
         acf = np.correlate(centred, centred, mode="full")[len(centred) - 1 : len(centred) + last + 1]
-        # Normalised with a floor: onset wiggles well under _BEAT_FLOOR_DB (a held tone's
+        # Normalised with a floor: onset wiggles well under BEAT_FLOOR_DB (a held tone's
         # leakage, silence, DC) carry no rhythm however regular they are.
-        acf /= acf[0] + len(centred) * _BEAT_FLOOR_DB**2
+        acf /= acf[0] + len(centred) * BEAT_FLOOR_DB**2
         left, middle, right = acf[first - 1 : last], acf[first : last + 1], acf[first + 1 : last + 2]
         peaks = middle[(middle > left) & (middle >= right)]
         total += max(float(peaks.max()), 0.0) if peaks.size else 0.0
@@ -312,12 +312,12 @@ def syllabic_weight(level_db: np.ndarray, frame_rate: float) -> np.ndarray:
 
     The pulsing is the level smoothed over 1/8 s (above 8 Hz removed) minus it
     smoothed over 1/2 s (below 2 Hz): a band-pass from two moving averages. Its
-    rms over a second maps linearly from ``_SYLLABIC_DEPTH_DB`` to weights 0 .. 1.
+    rms over a second maps linearly from ``SYLLABIC_DEPTH_DB`` to weights 0 .. 1.
     """
     # Pauses count as 60 dB down at most: digital silence is not a 300-dB syllable.
-    envelope = np.maximum(level_db, level_db.max() - _SYLLABIC_RANGE_DB)
-    fast = _frames(1 / _SYLLABIC_BAND_HZ[1], frame_rate)
-    slow = _frames(1 / _SYLLABIC_BAND_HZ[0], frame_rate)
+    envelope = np.maximum(level_db, level_db.max() - SYLLABIC_RANGE_DB)
+    fast = _frames(1 / SYLLABIC_BAND_HZ[1], frame_rate)
+    slow = _frames(1 / SYLLABIC_BAND_HZ[0], frame_rate)
     slow += (slow - fast) % 2  # both boxes centred on the same frame
     if slow <= fast or len(envelope) < 4:
         return np.zeros(len(envelope))
@@ -327,9 +327,9 @@ def syllabic_weight(level_db: np.ndarray, frame_rate: float) -> np.ndarray:
     half = slow // 2
     padded = np.concatenate([np.full(half, envelope[0]), envelope, np.full(slow - 1 - half, envelope[-1])])
     pulsing = np.convolve(padded, kernel, mode="valid")
-    box = np.ones(_frames(_SYLLABIC_SPAN_S, frame_rate))
+    box = np.ones(_frames(SYLLABIC_SPAN_S, frame_rate))
     depth = np.sqrt(np.convolve(pulsing**2, box / len(box), mode="same"))
-    low, high = _SYLLABIC_DEPTH_DB
+    low, high = SYLLABIC_DEPTH_DB
     return np.minimum(np.maximum((depth - low) / (high - low), 0), 1)
 
 

@@ -38,7 +38,32 @@ import numpy as np
 import scipy.fft
 
 from ._spectral import EPSILON, hann_window
-from ._voice_music_features import syllabic_weight
+
+# The clip features' constants, so that windows and clips are summarised alike.
+from ._voice_music_features import (
+    ACTIVE_DB,
+    BEAT_FLOOR_DB,
+    BEAT_LAGS_S,
+    BEAT_WINDOW_S,
+    BED_MIN_PEAKS,
+    BED_SPAN_S,
+    HNR_RANGE_DB,
+    LONG_RUN_S,
+    MAX_RUN_S,
+    MIN_RUN_FRAMES,
+    PITCH_SMOOTHING_S,
+    STABLE_SEMITONES,
+    STABLE_SPAN_S,
+    SYLLABIC_BAND_HZ,
+    SYLLABIC_DEPTH_DB,
+    SYLLABIC_RANGE_DB,
+    SYLLABIC_SPAN_S,
+    VIBRATO_BAND_HZ,
+    VIBRATO_FLOOR_SEMITONES,
+    VIBRATO_SPAN_S,
+    VOICING_THRESHOLD,
+    syllabic_weight,
+)
 from ._voice_music_frames import (
     band_level,
     frame_pitch,
@@ -51,28 +76,6 @@ from ._voice_music_frames import (
 )
 from ._window_grid import LongPeakTable, pack_bins
 
-# The constants of ``_voice_music_features`` (the tests check they agree).
-_ACTIVE_DB = -30.0
-_VOICING_THRESHOLD = 0.5
-_HNR_RANGE_DB = (-10.0, 40.0)
-_PITCH_SMOOTHING_S = 0.1
-_STABLE_SPAN_S = 0.3
-_STABLE_SEMITONES = 1.0
-_VIBRATO_SPAN_S = 0.75
-_VIBRATO_BAND_HZ = (4.0, 7.0)
-_VIBRATO_FLOOR_SEMITONES = 0.1
-_MIN_RUN_FRAMES = 3
-_LONG_RUN_S = 0.5
-_MAX_RUN_S = 2.0
-_BEAT_WINDOW_S = 3.0
-_BEAT_LAGS_S = (0.25, 2.0)
-_BEAT_FLOOR_DB = 0.2
-_BED_SPAN_S = 1.0
-_BED_MIN_PEAKS = 2
-_SYLLABIC_BAND_HZ = (2.0, 8.0)
-_SYLLABIC_SPAN_S = 1.0
-_SYLLABIC_DEPTH_DB = (1.5, 3.5)
-_SYLLABIC_RANGE_DB = 60.0
 # ``loud_level_dbfs``: the percentile, a silent frame's log RMS and the range (dB).
 _LOUD_PERCENTILE = 95
 _SILENT_LOG_RMS = -1e3
@@ -85,7 +88,7 @@ def _frames(seconds: float, frame_rate: float, minimum: int = 1) -> int:
 
 def bed_ridge_frames(frame_rate: float) -> int:
     """Frames of the shortest ridge of the tonal bed (1 s)."""
-    return max(2, round(_BED_SPAN_S * frame_rate))
+    return max(2, round(BED_SPAN_S * frame_rate))
 
 
 @dataclass
@@ -206,22 +209,22 @@ def window_voice_features(
     top = np.where(some, np.max(log_power, axis=1), 0.0)
     with np.errstate(divide="ignore"):
         log_mean = top + np.log(np.sum(np.exp(log_power - top[:, None]), axis=1)) - np.log(width)
-    active = (log_power >= (log_mean + _ACTIVE_DB * np.log(10) / 10)[:, None]) & some[:, None]
+    active = (log_power >= (log_mean + ACTIVE_DB * np.log(10) / 10)[:, None]) & some[:, None]
     n_active = np.maximum(np.count_nonzero(active, axis=1), 1)
     # Frames 80 dB below the window's level are unpitched (as ``frame_pitch`` of the window's spectra).
     pitched = series.band_power[index] * np.square(gain) > series.silent_power
     periodicity = np.where(pitched, series.periodicity[index], np.float32(0))
-    voiced = active & (periodicity >= _VOICING_THRESHOLD)
+    voiced = active & (periodicity >= VOICING_THRESHOLD)
     values = {"level_dbfs": _loud_level(series.ac_log_rms[index])}
     values.update(_voiced_features(voiced, np.where(pitched, series.f0[index], np.float32(0)), frame_rate))
-    low, high = (1 / (1 + 10 ** (-limit / 10)) for limit in _HNR_RANGE_DB)
+    low, high = (1 / (1 + 10 ** (-limit / 10)) for limit in HNR_RANGE_DB)
     harmonic = np.minimum(np.maximum(periodicity.astype(np.float64), low), high)
     hnr = np.sum(np.where(active, 10 * np.log10(harmonic / (1 - harmonic)), 0.0), axis=1) / n_active
-    values["hnr_db"] = np.where(some, hnr, _HNR_RANGE_DB[0])
+    values["hnr_db"] = np.where(some, hnr, HNR_RANGE_DB[0])
     onset = series.onset[index]
     onset[:, 0] = 0.0  # a window's first frame has no predecessor
     values["beat_periodicity"] = np.where(some, _beat_periodicity(onset, frame_rate), 0.0)
-    bed = (table.counts(windows) >= _BED_MIN_PEAKS) & active
+    bed = (table.counts(windows) >= BED_MIN_PEAKS) & active
     values["tonal_bed_share"] = np.count_nonzero(bed, axis=1) / n_active
     under = np.zeros(n_windows)
     with_bed = np.flatnonzero(bed.any(axis=1))
@@ -247,7 +250,7 @@ def _voiced_features(voiced: np.ndarray, f0: np.ndarray, frame_rate: float) -> d
     edges = np.flatnonzero(flat[1:] != flat[:-1])
     lengths = edges[1::2] - edges[::2]
     owner = edges[::2] // (width + 2)
-    kept = lengths >= _MIN_RUN_FRAMES
+    kept = lengths >= MIN_RUN_FRAMES
     lengths, owner = lengths[kept], owner[kept]
     order = np.lexsort((lengths, owner))
     ordered = lengths[order]
@@ -258,15 +261,15 @@ def _voiced_features(voiced: np.ndarray, f0: np.ndarray, frame_rate: float) -> d
     middle = np.where(has, offset + (n_runs - 1) // 2, 0)
     upper = np.where(has, offset + n_runs // 2, 0)
     median = 0.5 * (ordered[middle] + ordered[upper]) if ordered.size else np.zeros(n_windows)
-    values["voiced_run_median_s"] = np.where(has, np.minimum(median / frame_rate, _MAX_RUN_S), 0.0)
+    values["voiced_run_median_s"] = np.where(has, np.minimum(median / frame_rate, MAX_RUN_S), 0.0)
     long_time = np.bincount(
-        owner, weights=lengths * (lengths >= _LONG_RUN_S * frame_rate), minlength=n_windows
+        owner, weights=lengths * (lengths >= LONG_RUN_S * frame_rate), minlength=n_windows
     )
     total = np.bincount(owner, weights=lengths, minlength=n_windows)
     values["voiced_long_run_share"] = np.where(has, long_time / np.maximum(total, 1), 0.0)
     longest = np.where(has, ordered[np.maximum(offset + n_runs - 1, 0)] if ordered.size else 0, 0)
-    smoothing = _frames(_PITCH_SMOOTHING_S, frame_rate)
-    held = _frames(_STABLE_SPAN_S, frame_rate, minimum=2)
+    smoothing = _frames(PITCH_SMOOTHING_S, frame_rate)
+    held = _frames(STABLE_SPAN_S, frame_rate, minimum=2)
     span = held + smoothing - 1
     rows = np.flatnonzero(longest >= span)
     if rows.size == 0:
@@ -275,7 +278,7 @@ def _voiced_features(voiced: np.ndarray, f0: np.ndarray, frame_rate: float) -> d
     mask = voiced[rows]
     semitones[mask] = 12 * np.log2(f0[rows][mask] / np.float32(440))
     values["pitch_stability"][rows] = _pitch_stability(semitones.T, mask.T, smoothing, held)
-    vibrato = _frames(_VIBRATO_SPAN_S, frame_rate, minimum=4)
+    vibrato = _frames(VIBRATO_SPAN_S, frame_rate, minimum=4)
     chosen = longest[rows] >= vibrato
     if chosen.any():
         values["vibrato_strength"][rows[chosen]] = _vibrato_strength(
@@ -294,7 +297,7 @@ def _pitch_stability(semitones: np.ndarray, voiced: np.ndarray, smoothing: int, 
         before = np.concatenate([np.zeros((1, cumulative.shape[1])), cumulative[:-smoothing]])
         smoothed = (cumulative[smoothing - 1 :] - before) / smoothing
     moves = window_reduce(smoothed, held, np.maximum) - window_reduce(smoothed, held, np.minimum)
-    steady = (moves <= _STABLE_SEMITONES) & window_all(voiced, span)
+    steady = (moves <= STABLE_SEMITONES) & window_all(voiced, span)
     padding = np.zeros((span - 1, voiced.shape[1]), dtype=bool)
     stable = window_any(np.concatenate([padding, steady, padding]), span)
     return np.count_nonzero(stable & voiced, axis=0) / np.count_nonzero(voiced, axis=0)
@@ -303,7 +306,7 @@ def _pitch_stability(semitones: np.ndarray, voiced: np.ndarray, smoothing: int, 
 def _vibrato_strength(semitones: np.ndarray, voiced: np.ndarray, frame_rate: float, span: int) -> np.ndarray:
     """``vibrato_strength`` of each row (every row has a voiced stretch of ``span`` frames)."""
     frequencies = np.fft.rfftfreq(span, 1 / frame_rate)
-    band = (frequencies >= _VIBRATO_BAND_HZ[0]) & (frequencies <= _VIBRATO_BAND_HZ[1])
+    band = (frequencies >= VIBRATO_BAND_HZ[0]) & (frequencies <= VIBRATO_BAND_HZ[1])
     if not band.any():
         return np.zeros(len(semitones))
     whole = window_all(voiced.T, span)  # (starts, rows)
@@ -318,7 +321,7 @@ def _vibrato_strength(semitones: np.ndarray, voiced: np.ndarray, frame_rate: flo
     spectrum = spectrum.real**2 + spectrum.imag**2
     share = spectrum[:, band].sum(axis=1) / np.maximum(spectrum[:, 1:].sum(axis=1), EPSILON)
     energy = np.einsum("ij,ij->i", detrended, detrended)
-    floor = _VIBRATO_FLOOR_SEMITONES**2 * float(np.sum(window * window))
+    floor = VIBRATO_FLOOR_SEMITONES**2 * float(np.sum(window * window))
     strength = share * energy / (energy + floor)
     return np.bincount(rows, weights=strength, minlength=len(semitones)) / np.bincount(
         rows, minlength=len(semitones)
@@ -328,9 +331,9 @@ def _vibrato_strength(semitones: np.ndarray, voiced: np.ndarray, frame_rate: flo
 def _beat_periodicity(onset: np.ndarray, frame_rate: float) -> np.ndarray:
     """``beat_periodicity`` of each row of onset strengths."""
     n_windows, width = onset.shape
-    window = _frames(_BEAT_WINDOW_S, frame_rate, minimum=4)
-    first = max(1, int(np.ceil(_BEAT_LAGS_S[0] * frame_rate)))
-    last = min(int(_BEAT_LAGS_S[1] * frame_rate), min(window, width) - 2)
+    window = _frames(BEAT_WINDOW_S, frame_rate, minimum=4)
+    first = max(1, int(np.ceil(BEAT_LAGS_S[0] * frame_rate)))
+    last = min(int(BEAT_LAGS_S[1] * frame_rate), min(window, width) - 2)
     if last <= first:
         return np.zeros(n_windows)
     size = min(window, width)
@@ -342,7 +345,7 @@ def _beat_periodicity(onset: np.ndarray, frame_rate: float) -> np.ndarray:
     n_fft = scipy.fft.next_fast_len(size + last + 2, real=True)
     spectrum = scipy.fft.rfft(centred, n=n_fft, axis=2)
     acf = scipy.fft.irfft(spectrum.real**2 + spectrum.imag**2, n=n_fft, axis=2)[:, :, : last + 2]
-    acf /= acf[:, :, :1] + size * _BEAT_FLOOR_DB**2
+    acf /= acf[:, :, :1] + size * BEAT_FLOOR_DB**2
     left, middle, right = (
         acf[:, :, first - 1 : last],
         acf[:, :, first : last + 1],
@@ -355,13 +358,13 @@ def _beat_periodicity(onset: np.ndarray, frame_rate: float) -> np.ndarray:
 def _syllabic_weights(level_db: np.ndarray, frame_rate: float) -> np.ndarray:
     """``syllabic_weight`` of each row of band levels."""
     n_rows, width = level_db.shape
-    fast = _frames(1 / _SYLLABIC_BAND_HZ[1], frame_rate)
-    slow = _frames(1 / _SYLLABIC_BAND_HZ[0], frame_rate)
+    fast = _frames(1 / SYLLABIC_BAND_HZ[1], frame_rate)
+    slow = _frames(1 / SYLLABIC_BAND_HZ[0], frame_rate)
     slow += (slow - fast) % 2
-    box = _frames(_SYLLABIC_SPAN_S, frame_rate)
+    box = _frames(SYLLABIC_SPAN_S, frame_rate)
     if slow <= fast or width < max(4, box):  # rare framings: one window at a time
         return np.array([syllabic_weight(row, frame_rate)[:width] for row in level_db])
-    envelope = np.maximum(level_db, level_db.max(axis=1, keepdims=True) - _SYLLABIC_RANGE_DB)
+    envelope = np.maximum(level_db, level_db.max(axis=1, keepdims=True) - SYLLABIC_RANGE_DB)
     kernel = np.full(slow, -1 / slow)
     kernel[(slow - fast) // 2 : (slow + fast) // 2] += 1 / fast
     half = slow // 2
@@ -380,5 +383,5 @@ def _syllabic_weights(level_db: np.ndarray, frame_rate: float) -> np.ndarray:
         "ijk,k->ij", np.lib.stride_tricks.sliding_window_view(squared, box, axis=1), np.full(box, 1 / box)
     )
     depth = np.sqrt(mean)
-    low, high = _SYLLABIC_DEPTH_DB
+    low, high = SYLLABIC_DEPTH_DB
     return np.minimum(np.maximum((depth - low) / (high - low), 0), 1)

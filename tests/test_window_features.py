@@ -275,17 +275,6 @@ def test_window_summaries_are_summarise_of_each_windows_frames():
     assert (got["hnr_db"] == -10).any()
 
 
-def test_the_summaries_use_the_constants_of_the_voice_music_features():
-    import sklearn_speechmusic._voice_music_features as features
-    import sklearn_speechmusic._window_voice_music as windows
-
-    constants = {name for name in vars(windows) if name[1:].isupper() and name.startswith("_")}
-    own = {"_LOUD_PERCENTILE", "_SILENT_LOG_RMS", "_LEVEL_RANGE_DBFS"}  # loud_level_dbfs'
-    assert constants - own <= set(vars(features))
-    for name in constants - own:
-        assert getattr(windows, name) == getattr(features, name), name
-
-
 def test_the_window_modules_use_no_private_names_of_other_modules():
     import ast
 
