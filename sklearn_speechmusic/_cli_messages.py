@@ -63,6 +63,9 @@ class _QuietLoader(importlib.abc.Loader):
     def exec_module(self, module):
         with stderr_silenced():
             self._loader.exec_module(module)
+            # Device discovery (and its "failed call to cuInit" line on machines without
+            # a GPU) would otherwise happen at the first operation, outside this window.
+            module.config.list_physical_devices()
 
     def __getattr__(self, name):
         return getattr(self._loader, name)

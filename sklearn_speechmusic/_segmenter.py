@@ -109,10 +109,10 @@ class SpeechMusicSegmenter(BaseEstimator):
     >>> t = np.arange(8 * rate) / rate
     >>> chord = sum(np.sin(2 * np.pi * f * t) for f in (262, 330, 392))
     >>> recording = np.concatenate([np.zeros(4 * rate), chord])
-    >>> SpeechMusicSegmenter().segment((recording, rate))
-       start    end    label  confidence
-    0   0.00   3.99  Silence         1.0
-    1   3.99  12.00    Music         1.0
+    >>> SpeechMusicSegmenter().segment((recording, rate))[["start", "end", "label"]]
+       start     end    label
+    0  0.000   3.994  Silence
+    1  3.994  12.000    Music
     """
 
     _parameter_constraints: dict[str, list[Any]] = {
