@@ -84,29 +84,36 @@ def _saved_model(tmp: Path) -> Path:
     return save_model(_fitted(), tmp / "model.skm")
 
 
+def _load_altered(tmp, change: Callable[[dict], None], *, rewrite_checksums: bool):
+    """Save a model, let ``change`` edit its members' bytes, write it back and load it."""
+    from sklearn_speechmusic import load_model
+
+    path = _saved_model(tmp)
+    with zipfile.ZipFile(path) as archive:
+        members = {name: archive.read(name) for name in archive.namelist()}
+    before = dict(members)
+    change(members)
+    if rewrite_checksums:  # as a forger would
+        header = json.loads(members["format.json"])
+        for name in set(members) - {"format.json"}:
+            if members[name] != before[name]:
+                header["sha256"][name] = hashlib.sha256(members[name]).hexdigest()
+        members["format.json"] = json.dumps(header).encode()
+    with zipfile.ZipFile(path, "w") as archive:
+        for name, data in members.items():
+            archive.writestr(name, data)
+    return load_model(path)
+
+
 def _forged(edit: Callable[[dict], None], member="estimator.json"):
     """A saved model whose ``member`` JSON is edited and whose checksum is rewritten."""
 
-    def run(tmp):
-        from sklearn_speechmusic import load_model
-
-        path = _saved_model(tmp)
-        with zipfile.ZipFile(path) as archive:
-            members = {name: archive.read(name) for name in archive.namelist()}
+    def change(members):
         document = json.loads(members[member])
         edit(document)
         members[member] = json.dumps(document).encode()
-        header = json.loads(members["format.json"])
-        if member != "format.json":
-            header["sha256"][member] = hashlib.sha256(members[member]).hexdigest()
-            members["format.json"] = json.dumps(header).encode()
-        forged = tmp / "forged.skm"
-        with zipfile.ZipFile(forged, "w") as archive:
-            for name, data in members.items():
-                archive.writestr(name, data)
-        return load_model(forged)
 
-    return run
+    return lambda tmp: _load_altered(tmp, change, rewrite_checksums=member != "format.json")
 
 
 def _load_bytes(data: bytes):
@@ -131,35 +138,22 @@ def _zip_bomb(tmp):
     return load_model(path)
 
 
-def _tampered(tmp):
-    from sklearn_speechmusic import load_model
-
-    path = _saved_model(tmp)
-    with zipfile.ZipFile(path) as archive:
-        members = {name: archive.read(name) for name in archive.namelist()}
+def _flip_a_weights_byte(members):
     weights = bytearray(members["weights.npz"])
     weights[len(weights) // 2] ^= 0xFF
     members["weights.npz"] = bytes(weights)
-    with zipfile.ZipFile(path, "w") as archive:
-        for name, data in members.items():
-            archive.writestr(name, data)
-    return load_model(path)
+
+
+def _tampered(tmp):
+    return _load_altered(tmp, _flip_a_weights_byte, rewrite_checksums=False)
+
+
+def _nest_deeply(members):
+    members["estimator.json"] = b'{"steps": ' + b"[" * 200_000 + b"]" * 200_000 + b"}"
 
 
 def _deep_json(tmp):
-    from sklearn_speechmusic import load_model
-
-    path = _saved_model(tmp)
-    with zipfile.ZipFile(path) as archive:
-        members = {name: archive.read(name) for name in archive.namelist()}
-    members["estimator.json"] = b'{"steps": ' + b"[" * 200_000 + b"]" * 200_000 + b"}"
-    header = json.loads(members["format.json"])
-    header["sha256"]["estimator.json"] = hashlib.sha256(members["estimator.json"]).hexdigest()
-    members["format.json"] = json.dumps(header).encode()
-    with zipfile.ZipFile(path, "w") as archive:
-        for name, data in members.items():
-            archive.writestr(name, data)
-    return load_model(path)
+    return _load_altered(tmp, _nest_deeply, rewrite_checksums=True)
 
 
 def _predict(X):
