@@ -28,6 +28,12 @@ What goes in (see ``scripts/CORPUS.md``):
   ``music_with_silence`` (real track openings/endings that start or end quietly,
   and music windows given a ~1 s silent lead-in or fade-in: synthesized).
 
+Added collections (``MORE_BUILDERS``: spoken Tux Paint stamp descriptions, 0 A.D.
+unit voices, a second Italian prompt voice, 0 A.D. and Unknown Horizons ambience)
+can be built alone and appended to an existing manifest::
+
+    python scripts/make_audio_corpus.py CACHE OUT --download --only NAME ...
+
 Never used: the reserved evaluation packages ``fillets-ng-data``,
 ``fillets-ng-data-nl`` and ``freedroidrpg-data``.
 """
@@ -563,11 +569,17 @@ def _licence_name(text: str) -> str:
     return text
 
 
-def download(cache: Path) -> None:
-    """Fetch and unpack every package used; packages already unpacked are kept."""
-    packages = sorted(
-        {c.package for c in mtt.COLLECTIONS} | {c.package for c in NOISE_COLLECTIONS} | set(NEW_PACKAGES)
-    )
+def download(cache: Path, packages=None) -> None:
+    """Fetch and unpack every package used (or just ``packages``); packages already
+    unpacked are kept."""
+    if packages is None:
+        packages = (
+            {c.package for c in mtt.COLLECTIONS}
+            | {c.package for c in NOISE_COLLECTIONS}
+            | set(NEW_PACKAGES)
+            | set(MORE_PACKAGES)
+        )
+    packages = sorted(packages)
     assert not RESERVED_PACKAGES & set(packages), "reserved evaluation packages must not be used"
     debs = cache / "debs"
     debs.mkdir(parents=True, exist_ok=True)
@@ -1171,6 +1183,267 @@ def music_with_silence(cache: Path, writer: Writer, pool, rng: np.random.Generat
                     )
 
 
+# ------------------------------------------------------------- more collections
+#
+# Collections added to an existing corpus with ``--only NAME ...`` (their rows are
+# appended to OUT/manifest.csv); a full run builds them too.
+
+MORE_SPEECH_MIN_SECONDS = mtt.MIN_SECONDS
+MORE_SPEECH_MAX_SECONDS = 5.0
+
+
+def _speech_clips(waveform: np.ndarray, rate: int) -> list[tuple[float, np.ndarray]]:
+    """An utterance trimmed of leading/trailing frames below -60 dBFS: one clip if
+    0.8-5 s long, consecutive 5-s clips (the last one at least 0.8 s) if longer."""
+    waveform = _trim(waveform, rate)
+    window, shortest = int(MORE_SPEECH_MAX_SECONDS * rate), int(MORE_SPEECH_MIN_SECONDS * rate)
+    starts = range(0, max(0, len(waveform) - shortest + 1), window)
+    clips = [(s / rate, waveform[s : s + window]) for s in starts]
+    return [(s, c) for s, c in clips if len(c) >= shortest and mtt._is_audible(c) and _dbfs(c) >= SILENT_DBFS]
+
+
+def _balanced(candidates: list, rng: np.random.Generator, cap: int) -> list:
+    """At most ``cap`` candidates, spread evenly over their groups (``item[0]``)."""
+    by_group: dict[str, list] = {}
+    for item in candidates:
+        by_group.setdefault(item[0], []).append(item)
+    queues = [[group[i] for i in rng.permutation(len(group))] for _, group in sorted(by_group.items())]
+    chosen = []
+    while len(chosen) < cap and any(queues):
+        for queue in queues:
+            if queue and len(chosen) < cap:
+                chosen.append(queue.pop())
+    return chosen
+
+
+def _add_speech(cache, writer, rng, *, name, package, licence, kind, files, cap, source_prefix=""):
+    """Cut ``files`` (``(group, file name, source)``) into speech clips and keep a
+    group-balanced seeded sample of at most ``cap``; identical files count once."""
+    import hashlib
+
+    version = _version(cache, package)
+    seen, candidates = set(), []
+    for group, file_name, source in files:
+        data = source.read_bytes() if isinstance(source, Path) else source
+        digest = hashlib.sha1(data).hexdigest()
+        if digest in seen:
+            continue
+        seen.add(digest)
+        try:
+            waveform, rate = _decode_any(data)
+        except Exception as error:
+            print(f"  skipped {package}:{file_name}: {error}", file=sys.stderr)
+            continue
+        for start, clip in _speech_clips(waveform, rate):
+            candidates.append((group, file_name, start, clip, rate))
+    chosen = sorted(_balanced(candidates, rng, cap), key=lambda c: (c[0], c[1], c[2]))
+    print(f"{name}: {len(chosen)} of {len(candidates)} clips from {len(seen)} files", file=sys.stderr)
+    for group, file_name, start, clip, rate in chosen:
+        writer.add(
+            clip,
+            rate,
+            label="Speech",
+            kind=kind,
+            collection=name,
+            group=f"{name}:{group}",
+            package=package,
+            version=version,
+            licence=licence,
+            source=f"{source_prefix}{file_name}@{start:.2f}",
+        )
+
+
+def tuxpaint_speech(cache: Path, writer: Writer, rng: np.random.Generator) -> None:
+    """Tux Paint's spoken stamp descriptions ("A red apple."): 11 languages, read by
+    volunteers, one group per language (a language's files share its readers)."""
+    package = "tuxpaint-stamps-default"
+    root = cache / package
+    files = []
+    for path in sorted(root.glob("usr/share/tuxpaint/stamps/**/*_desc*.*")):
+        match = re.fullmatch(r".+?_desc(?:_([A-Za-z]{2,3}(?:_[A-Za-z]{2})?))?\.(ogg|wav)", path.name)
+        if match is None:
+            continue
+        language = match.group(1) or "en"
+        files.append((language, str(path.relative_to(root / "usr/share/tuxpaint/stamps")), path))
+    _add_speech(
+        cache,
+        writer,
+        rng,
+        name="tuxpaint-stamps-desc",
+        package=package,
+        licence="GPL-2+",
+        kind="read_speech",
+        files=files,
+        cap=300,
+    )
+
+
+def menardi_speech(cache: Path, writer: Writer, rng: np.random.Generator) -> None:
+    """Italian telephone prompts of another speaker and studio than asterisk-it
+    (Paola Dal Zot for Marco Menardi's set), 8 kHz; one speaker, one group."""
+    package = "asterisk-prompt-it-menardi-wav"
+    root = cache / package / "usr/share/asterisk/sounds/it_IT_f_Menardi"
+    files = [("Menardi", str(p.relative_to(root)), p) for p in sorted(root.glob("**/*.wav"))]
+    _add_speech(
+        cache,
+        writer,
+        rng,
+        name="asterisk-it-menardi",
+        package=package,
+        licence="CC-BY-SA-3.0",
+        kind="telephone_speech",
+        files=files,
+        cap=200,
+    )
+
+
+ZEROAD_ARCHIVE = "usr/share/games/0ad/mods/public/public.zip"
+
+
+def _zip_members(path: Path, prefix: str) -> list[tuple[str, bytes]]:
+    import zipfile
+
+    with zipfile.ZipFile(path) as archive:
+        names = sorted(n for n in archive.namelist() if n.startswith(prefix) and n.endswith(".ogg"))
+        return [(n, archive.read(n)) for n in names]
+
+
+def zeroad_speech(cache: Path, writer: Writer, rng: np.random.Generator) -> None:
+    """0 A.D. unit voices in reconstructed Ancient Greek, Latin, Meroitic
+    (Napatan) and Old Persian, credited voice actors; one group per language."""
+    package = "0ad-data"
+    files = [
+        (name.split("/")[2], name, data)
+        for name, data in _zip_members(cache / package / ZEROAD_ARCHIVE, "audio/voice/")
+        if name.split("/")[2] != "global"
+    ]
+    _add_speech(
+        cache,
+        writer,
+        rng,
+        name="0ad-voices",
+        package=package,
+        licence="CC-BY-SA-3.0",
+        kind="game_voice",
+        files=files,
+        cap=300,
+        source_prefix="public.zip:",
+    )
+
+
+def _add_ambient(cache, writer, rng, *, name, package, licence, files, cap, per_file=8):
+    """3-5 s windows spread over long ambience loops (``(file name, source)``)."""
+    version = _version(cache, package)
+    candidates = []
+    for file_name, source in files:
+        waveform, rate = _decode_any(source)
+        waveform = _trim(waveform, rate)
+        total = len(waveform) / rate
+        if total < 3.0:
+            continue
+        count = int(min(per_file, max(1, total // 4)))
+        seconds = rng.uniform(3.0, 5.0, count)
+        for (start, clip), length in zip(_windows(waveform, rate, 5.0, count), seconds, strict=False):
+            clip = clip[: int(length * rate)]
+            if len(clip) >= 3 * rate * 0.99 and _dbfs(clip) >= SILENT_DBFS:
+                candidates.append((_noise_group(file_name), file_name, start, clip, rate))
+    chosen = sorted(_balanced(candidates, rng, cap), key=lambda c: (c[1], c[2]))
+    print(f"{name}: {len(chosen)} of {len(candidates)} clips from {len(files)} files", file=sys.stderr)
+    for group, file_name, start, clip, rate in chosen:
+        writer.add(
+            clip,
+            rate,
+            label="Noise",
+            kind=_noise_kind(file_name),
+            collection=name,
+            group=f"{name}:{group}",
+            package=package,
+            version=version,
+            licence=licence,
+            source=f"{file_name}@{start:.2f}",
+        )
+
+
+def zeroad_ambient(cache: Path, writer: Writer, rng: np.random.Generator) -> None:
+    """0 A.D. ambience loops: rain, wind, snowstorm, thunder, rivers, waves,
+    waterfall, temperate/tropical daytime (birds, insects). The building loops
+    (farm, port, trade) are left out: they may carry voices."""
+    package = "0ad-data"
+    files = [
+        (name, data)
+        for name, data in _zip_members(cache / package / ZEROAD_ARCHIVE, "audio/ambient/")
+        if "/building/" not in name
+    ]
+    _add_ambient(
+        cache, writer, rng, name="0ad-ambient", package=package, licence="CC-BY-SA-3.0", files=files, cap=250
+    )
+
+
+def unknown_horizons_ambient(cache: Path, writer: Writer, rng: np.random.Generator) -> None:
+    """Unknown Horizons' long workplace loops (lumberjack, sheep field, windmill).
+    Chapel, tavern, main square and warehouse are left out (voices, bells)."""
+    package = "unknown-horizons"
+    root = cache / package / "usr/share/unknown-horizons/content/audio/sounds"
+    names = ("lumberjack_long", "sheepfield", "windmill")
+    files = [(f"content/audio/sounds/{n}.ogg", root / f"{n}.ogg") for n in names]
+    _add_ambient(
+        cache,
+        writer,
+        rng,
+        name="unknown-horizons-ambient",
+        package=package,
+        licence="CC-BY-SA-3.0",
+        files=files,
+        cap=60,
+    )
+
+
+# collection -> (builder, package)
+MORE_BUILDERS = {
+    "tuxpaint-stamps-desc": (tuxpaint_speech, "tuxpaint-stamps-default"),
+    "0ad-voices": (zeroad_speech, "0ad-data"),
+    "asterisk-it-menardi": (menardi_speech, "asterisk-prompt-it-menardi-wav"),
+    "0ad-ambient": (zeroad_ambient, "0ad-data"),
+    "unknown-horizons-ambient": (unknown_horizons_ambient, "unknown-horizons"),
+}
+MORE_PACKAGES = tuple(sorted({package for _, package in MORE_BUILDERS.values()}))
+
+
+def _more_rng(name: str) -> np.random.Generator:
+    """One seeded generator per added collection: the same clips whichever run builds it."""
+    import zlib
+
+    return np.random.default_rng([SEED, zlib.crc32(name.encode())])
+
+
+def more(cache: Path, writer: Writer, names) -> None:
+    for name in names:
+        builder, package = MORE_BUILDERS[name]
+        assert package not in RESERVED_PACKAGES
+        builder(cache, writer, _more_rng(name))
+
+
+def append_only(cache: Path, out: Path, names) -> pd.DataFrame:
+    """Build just the named added collections and append their rows to
+    ``out/manifest.csv``; rows and clips of a collection built before are replaced."""
+    import shutil
+
+    path = out / "manifest.csv"
+    manifest = pd.read_csv(path, keep_default_na=False) if path.exists() else pd.DataFrame()
+    if len(manifest):
+        manifest = manifest[~manifest["collection"].isin(names)]
+    for name in names:
+        shutil.rmtree(out / "clips" / name, ignore_errors=True)
+    writer = Writer(out)
+    more(cache, writer, names)
+    added = pd.DataFrame(writer.rows)
+    manifest = pd.concat([manifest, added], ignore_index=True)
+    assert not manifest["package"].isin(RESERVED_PACKAGES).any()
+    assert not manifest["path"].duplicated().any()
+    manifest.to_csv(path, index=False)
+    return manifest
+
+
 def provenance(manifest: pd.DataFrame, out: Path) -> str:
     table = (
         manifest.groupby(["collection", "label", "kind", "package", "version", "licence"], dropna=False)
@@ -1214,10 +1487,22 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("cache", type=Path, help="folder with the unpacked packages")
     parser.add_argument("out", type=Path, help="output folder (clips/, manifest.csv)")
     parser.add_argument("--download", action="store_true", help="fetch missing packages first")
+    parser.add_argument(
+        "--only",
+        nargs="+",
+        choices=sorted(MORE_BUILDERS),
+        metavar="NAME",
+        help="build just these added collections and append them to OUT/manifest.csv "
+        f"(choices: {', '.join(sorted(MORE_BUILDERS))})",
+    )
     args = parser.parse_args(argv)
     if args.download:
-        download(args.cache)
+        download(args.cache, {MORE_BUILDERS[n][1] for n in args.only} if args.only else None)
     args.out.mkdir(parents=True, exist_ok=True)
+    if args.only:
+        manifest = append_only(args.cache, args.out, args.only)
+        print(provenance(manifest, args.out))
+        return 0
     writer = Writer(args.out)
     rng = np.random.default_rng(SEED)
     pool = existing(args.cache, writer)
@@ -1226,6 +1511,7 @@ def main(argv: list[str] | None = None) -> int:
     solo_instrument(args.cache, writer, rng)
     speech_over_music(writer, pool, rng)
     music_with_silence(args.cache, writer, pool, rng)
+    more(args.cache, writer, MORE_BUILDERS)
     manifest = pd.DataFrame(writer.rows)
     assert not manifest["package"].isin(RESERVED_PACKAGES).any()
     manifest.to_csv(args.out / "manifest.csv", index=False)
