@@ -23,7 +23,7 @@ from functools import lru_cache
 import numpy as np
 import scipy.fft
 
-from ._spectral import hann_window
+from ._spectral import hann_window, row_counts
 
 # Pitch search range (Hz); below the low end the 46-ms frame holds under 3 periods.
 PITCH_RANGE_HZ = (75.0, 1000.0)
@@ -264,5 +264,5 @@ class LongPeakCounter:
             on_long = np.zeros_like(ridges)
         keep = 0 if final else min(len(ridges), length - 1)
         settled = len(ridges) - keep
-        counts = np.count_nonzero(on_long[:settled] & peaks[:settled], axis=1)
+        counts = row_counts(on_long[:settled] & peaks[:settled])
         return counts, keep
