@@ -398,21 +398,40 @@ class FeatureAccumulator:
         values["tonal_persistence"], values["tonal_persistence_long"] = persistence_shares(
             series["ridges"], rms_db > _ACTIVE_FRAME_DB
         )
-        # Coefficients as contiguous rows, reduced as the 1-D columns would be.
-        by_coefficient = np.ascontiguousarray(mfcc.T)
-        deltas = np.diff(by_coefficient, axis=1) if len(mfcc) > 1 else np.zeros((settings.n_mfcc, 1))
-        for stat, per_coefficient in (
-            ("mean", by_coefficient.mean(axis=1)),
-            ("std", by_coefficient.std(axis=1)),
-            ("delta_std", deltas.std(axis=1)),
-        ):
-            values.update({f"mfcc_{k}_{stat}": value for k, value in enumerate(per_coefficient)})
+        values.update(mfcc_statistics(mfcc))
         values.update(self._voice_music.features())
         values["level_dbfs"] = loud_level_dbfs(series.pop("frame_ac_rms"), frame_log_level)
         names = feature_names(settings.n_mfcc)
         if set(values) != set(names):
             raise RuntimeError(f"Features computed and named differ: {sorted(set(values) ^ set(names))}.")
         return np.array([values[name] for name in names], dtype=np.float64)
+
+
+# Up to this many frames the MFCC statistics are computed for all coefficients at
+# once (short clips: fewer calls); beyond, one coefficient at a time (small temporaries).
+_FRAMES_SUMMARISED_AT_ONCE = 8192
+
+
+def mfcc_statistics(mfcc: np.ndarray) -> dict[str, float]:
+    """Mean, spread and delta spread of each MFCC over the frames of ``mfcc`` (n_frames, n_mfcc).
+
+    Each coefficient is reduced as a 1-D series (the same pairwise sums), whether
+    all coefficients go at once as contiguous rows or one at a time.
+    """
+    n_frames, n_mfcc = mfcc.shape
+    statistics: dict[str, float] = {}
+    if n_frames <= _FRAMES_SUMMARISED_AT_ONCE:
+        by_coefficient = np.ascontiguousarray(mfcc.T)
+        deltas = np.diff(by_coefficient, axis=1) if n_frames > 1 else np.zeros((n_mfcc, 1))
+        means, stds, delta_stds = by_coefficient.mean(axis=1), by_coefficient.std(axis=1), deltas.std(axis=1)
+        columns = list(zip(means, stds, delta_stds, strict=True))
+    else:
+        frame_deltas = np.diff(mfcc, axis=0)
+        columns = [(mfcc[:, k].mean(), mfcc[:, k].std(), frame_deltas[:, k].std()) for k in range(n_mfcc)]
+    for k, (mean, std, delta_std) in enumerate(columns):
+        statistics[f"mfcc_{k}_mean"], statistics[f"mfcc_{k}_std"] = float(mean), float(std)
+        statistics[f"mfcc_{k}_delta_std"] = float(delta_std)
+    return statistics
 
 
 def loud_level_dbfs(unit_rms: np.ndarray, frame_log_level: np.ndarray) -> float:

@@ -21,9 +21,10 @@ _SYLLABIC_BAND_HZ = (2.0, 8.0)
 _PEAK_RANGE_DB = 40.0
 #: Frames a peak must last to count as long (``tonal_persistence_long``).
 LONG_PEAK_FRAMES = 6
-# Envelope values transformed at once: about 8 bands of an hour's frames, so memory
-# stays small on long files while a short clip's bands go in one pass.
-_ENVELOPE_VALUES_PER_FFT = 8 * 160_000
+# Mel bands whose envelopes are transformed at once (bounds memory on long files),
+# more when they hold few frames: a short clip's bands go in one pass.
+_BANDS_PER_FFT = 8
+_ENVELOPE_VALUES_PER_FFT = _BANDS_PER_FFT * 160_000  # an hour of frames
 
 
 @lru_cache(maxsize=8)
@@ -210,7 +211,7 @@ def syllabic_modulation(
     band_mean, band_energy, total_energy = np.zeros(n_mels), np.zeros(n_mels), np.zeros(n_mels)
     scale = amplitude.astype(np.float32)[:, None]
     # Bands are independent: how many share a pass changes only time and memory.
-    per_fft = min(n_mels, max(1, _ENVELOPE_VALUES_PER_FFT // n_frames))
+    per_fft = min(n_mels, max(_BANDS_PER_FFT, _ENVELOPE_VALUES_PER_FFT // n_frames))
     for first in range(0, n_mels, per_fft):
         bands = slice(first, first + per_fft)
         # (bands, n_frames) amplitude envelopes, rows contiguous for the FFT over time.
