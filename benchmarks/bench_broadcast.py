@@ -6,12 +6,13 @@ Speech/Music/Noise):
 
 * speech: several clips of one speaker (``group``) back to back, 6-25 s, from
   speakers and languages (collections) drawn at random;
-* music: a contiguous 10-35 s excerpt of one track (files of 10 s or more;
-  with none, windows of one track are joined and the report says so);
+* music: a contiguous 10-35 s excerpt of one track: the whole track a corpus
+  window was cut from where ``--packages`` has its package unpacked, else files of
+  10 s or more; with none, windows of one track are joined and the report says so;
 * speech over a music bed 10-15 dB down, labelled Speech (the broadcast
   convention);
-* noise: a 4-12 s excerpt of a Noise recording (synthetic rain, engine and
-  wind noise when the manifest has none);
+* noise: a 4-12 s excerpt of a Noise clip, looped when shorter (synthetic rain,
+  engine and wind noise when the manifest has none);
 * cuts from one music track straight into another (no label change);
 * 0.5-2 s silences between items. A room-noise floor at -65..-55 dBFS runs
   under the whole programme, so silences are that floor, not digital zeros.
@@ -57,6 +58,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 CORPUS_MANIFEST = ROOT.parent / "corpus" / "manifest.csv"
 SHARED_MANIFEST = ROOT.parent / "shared" / "data" / "speech_music" / "manifest.csv"
+PACKAGE_CACHE = ROOT.parent / "corpus_cache"
 RATE = 22050
 LABELS = ("Speech", "Music", "Noise", "Silence")
 FRAME = 0.01
@@ -96,6 +98,31 @@ def _training_collections() -> set[str]:
     from sklearn_speechmusic import load_training_data
 
     return {str(c) for c in load_training_data(as_frame=False).collections}
+
+
+def _whole_tracks(music: list[dict], packages: Path) -> dict[str, str]:
+    """The whole recordings that corpus windows were cut from, where their package is unpacked.
+
+    A row's ``source`` reads ``package:path/in/package.ogg@start``; windows of the
+    shared set name only their track (``group`` ``shared:<track>``), which is then
+    looked up by name in the row's unpacked ``package``. Returns path -> group.
+    """
+    tracks: dict[str, str] = {}
+    by_name: dict[tuple[str, str], list[Path]] = {}
+    for row in music:
+        package, _, rest = row.get("source", "").partition(":")
+        inside = rest.rpartition("@")[0] or rest
+        candidate = packages / package / inside
+        if package and inside and candidate.is_file():
+            tracks[str(candidate)] = row["group"]
+            continue
+        name = row["group"].rpartition(":")[2]
+        key = (row.get("package", ""), name)
+        if key[0] and name and key not in by_name:
+            by_name[key] = sorted((packages / key[0]).rglob(f"{name}.ogg"))
+        for found in by_name.get(key, [])[:1]:
+            tracks[str(found)] = row["group"]
+    return tracks
 
 
 def _load(path: str) -> np.ndarray:
@@ -142,12 +169,14 @@ def _synthetic_noise(kind: int, seconds: float, rng) -> np.ndarray:
 class Material:
     """Draws items from the held-out rows."""
 
-    def __init__(self, by_label: dict, rng):
+    def __init__(self, by_label: dict, rng, packages: Path | None = None):
         self.rng = rng
         self.speech = by_label["Speech"]
         self.noise = by_label["Noise"]
         music = by_label["Music"]
-        self.long_music = [row for row in music if _duration(row["path"]) >= MIN_CONTIGUOUS]
+        tracks = _whole_tracks(music, packages) if packages is not None else {}
+        candidates = [{"path": path, "group": group} for path, group in tracks.items()] + music
+        self.long_music = [row for row in candidates if _duration(row["path"]) >= MIN_CONTIGUOUS]
         self.contiguous = bool(self.long_music)
         self.music_tracks: dict[str, list[dict]] = {}
         for row in music:
@@ -374,6 +403,13 @@ def main(argv: list[str] | None = None) -> int:
         help="collections to build from (default: those the training table does not list)",
     )
     parser.add_argument("--model", default=None, help="a .skm model (default: the packaged one)")
+    parser.add_argument(
+        "--packages",
+        type=Path,
+        default=PACKAGE_CACHE if PACKAGE_CACHE.is_dir() else None,
+        help="the unpacked packages the corpus was cut from (make_audio_corpus.py's CACHE), "
+        f"for contiguous music excerpts of whole tracks (default {PACKAGE_CACHE} where present)",
+    )
     parser.add_argument("--programmes", type=int, default=3)
     parser.add_argument("--minutes", type=float, default=5.0)
     parser.add_argument("--seed", type=int, default=0)
@@ -384,7 +420,7 @@ def main(argv: list[str] | None = None) -> int:
 
     by_label, held, truly = read_manifest(args.manifest, args.held_out)
     rng = np.random.default_rng(args.seed)
-    material = Material(by_label, rng)
+    material = Material(by_label, rng, args.packages)
     print(
         f"manifest {args.manifest.name}: collections {', '.join(held)}"
         f" ({'held out from training' if truly else 'NOT held out: seen in training'})"

@@ -178,11 +178,8 @@ class SegmentationDisplay:
         --------
         >>> import matplotlib
         >>> matplotlib.use("Agg")
-        >>> import numpy as np
-        >>> from sklearn_speechmusic import SegmentationDisplay, SpeechMusicSegmenter
-        >>> t = np.arange(6 * 8000) / 8000
-        >>> tone = np.sin(2 * np.pi * 440 * t)
-        >>> disp = SegmentationDisplay.from_estimator(SpeechMusicSegmenter(), (tone, 8000))
+        >>> from sklearn_speechmusic import SegmentationDisplay, SpeechMusicSegmenter, example_audio
+        >>> disp = SegmentationDisplay.from_estimator(SpeechMusicSegmenter(), example_audio("music"))
         >>> disp.segments.label.tolist()
         ['Music']
         """
