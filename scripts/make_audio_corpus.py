@@ -676,7 +676,8 @@ def existing(cache: Path, writer: Writer) -> dict[str, list]:
     """The speech/music clips of ``make_training_table.py``: same rules, same sample."""
     rng = np.random.default_rng(mtt.SEED)
     pool: dict[str, list] = {"Speech": [], "Music": []}
-    for row, waveform, rate, _path in mtt._shared_clips():
+
+    def add(row: dict, waveform: np.ndarray, rate: int, source: str) -> None:
         name, version = row["Package"].split(" ")
         clip = writer.add(
             waveform,
@@ -688,25 +689,15 @@ def existing(cache: Path, writer: Writer) -> dict[str, list]:
             package=name,
             version=version,
             licence=row["Licence"],
-            source=f"shared:{row['Filename']}",
+            source=source,
         )
         pool[row["Label"]].append((row["Collection"], row["Group"], name, clip))
+
+    for row, waveform, rate, _path in mtt._shared_clips():
+        add(row, waveform, rate, f"shared:{row['Filename']}")
     for collection in mtt.COLLECTIONS:
         for row, clip, rate, _ in mtt._package_clips(collection, cache, rng):
-            name, version = row["Package"].split(" ")
-            clip = writer.add(
-                clip,
-                rate,
-                label=row["Label"],
-                kind=EXISTING_KINDS[row["Collection"]],
-                collection=row["Collection"],
-                group=row["Group"],
-                package=name,
-                version=version,
-                licence=row["Licence"],
-                source=row["Filename"],
-            )
-            pool[row["Label"]].append((row["Collection"], row["Group"], name, clip))
+            add(row, clip, rate, row["Filename"])
     return pool
 
 
