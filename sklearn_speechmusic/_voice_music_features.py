@@ -267,12 +267,26 @@ def pitch_stability(semitones: np.ndarray, voiced: np.ndarray, frame_rate: float
 def vibrato_strength(semitones: np.ndarray, voiced: np.ndarray, frame_rate: float, longest: int) -> float:
     """Mean share of 4-7 Hz pitch movement in wholly voiced 0.75-s stretches (0 without any)."""
     span = _frames(VIBRATO_SPAN_S, frame_rate, minimum=4)
-    frequencies = np.fft.rfftfreq(span, 1 / frame_rate)
-    band = (frequencies >= VIBRATO_BAND_HZ[0]) & (frequencies <= VIBRATO_BAND_HZ[1])
-    if longest < span or not band.any():
+    if longest < span or not vibrato_band(span, frame_rate).any():
         return 0.0
     starts = np.flatnonzero(window_all(voiced, span))[:: max(1, span // 8)]
-    stretches = semitones[starts[:, None] + np.arange(span)]
+    return float(np.mean(stretch_vibrato(semitones[starts[:, None] + np.arange(span)], frame_rate)))
+
+
+def vibrato_band(span: int, frame_rate: float) -> np.ndarray:
+    """Which rfft bins of a ``span``-frame pitch stretch fall in the vibrato band."""
+    frequencies = np.fft.rfftfreq(span, 1 / frame_rate)
+    return (frequencies >= VIBRATO_BAND_HZ[0]) & (frequencies <= VIBRATO_BAND_HZ[1])
+
+
+def stretch_vibrato(stretches: np.ndarray, frame_rate: float) -> np.ndarray:
+    """Vibrato strength of each row of ``stretches`` (wholly voiced semitone tracks of one span).
+
+    The share of the detrended pitch movement's power in the vibrato band, scaled
+    down where the movement is small next to a floor, so a steady note is not vibrato.
+    """
+    span = stretches.shape[1]
+    band = vibrato_band(span, frame_rate)
     time = np.arange(span) - (span - 1) / 2
     slope = np.einsum("ij,j->i", stretches, time) / np.sum(time * time)
     window = hann_window(span).astype(np.float64)
@@ -282,7 +296,7 @@ def vibrato_strength(semitones: np.ndarray, voiced: np.ndarray, frame_rate: floa
     share = spectrum[:, band].sum(axis=1) / np.maximum(spectrum[:, 1:].sum(axis=1), EPSILON)
     energy = np.einsum("ij,ij->i", detrended, detrended)
     floor = VIBRATO_FLOOR_SEMITONES**2 * float(np.sum(window * window))
-    return float(np.mean(share * energy / (energy + floor)))
+    return share * energy / (energy + floor)
 
 
 def beat_periodicity(onset: np.ndarray, frame_rate: float) -> float:

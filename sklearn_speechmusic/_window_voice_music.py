@@ -37,8 +37,6 @@ from dataclasses import dataclass, replace
 import numpy as np
 import scipy.fft
 
-from ._spectral import EPSILON, hann_window
-
 # The clip features' constants, so that windows and clips are summarised alike.
 from ._voice_music_features import (
     ACTIVE_DB,
@@ -58,11 +56,11 @@ from ._voice_music_features import (
     SYLLABIC_DEPTH_DB,
     SYLLABIC_RANGE_DB,
     SYLLABIC_SPAN_S,
-    VIBRATO_BAND_HZ,
-    VIBRATO_FLOOR_SEMITONES,
     VIBRATO_SPAN_S,
     VOICING_THRESHOLD,
+    stretch_vibrato,
     syllabic_weight,
+    vibrato_band,
 )
 from ._voice_music_frames import (
     band_level,
@@ -305,24 +303,12 @@ def _pitch_stability(semitones: np.ndarray, voiced: np.ndarray, smoothing: int, 
 
 def _vibrato_strength(semitones: np.ndarray, voiced: np.ndarray, frame_rate: float, span: int) -> np.ndarray:
     """``vibrato_strength`` of each row (every row has a voiced stretch of ``span`` frames)."""
-    frequencies = np.fft.rfftfreq(span, 1 / frame_rate)
-    band = (frequencies >= VIBRATO_BAND_HZ[0]) & (frequencies <= VIBRATO_BAND_HZ[1])
-    if not band.any():
+    if not vibrato_band(span, frame_rate).any():
         return np.zeros(len(semitones))
     whole = window_all(voiced.T, span)  # (starts, rows)
     rank = np.cumsum(whole, axis=0) - 1
     rows, starts = np.nonzero((whole & (rank % max(1, span // 8) == 0)).T)
-    stretches = semitones[rows[:, None], starts[:, None] + np.arange(span)]
-    time = np.arange(span) - (span - 1) / 2
-    slope = np.einsum("ij,j->i", stretches, time) / np.sum(time * time)
-    window = hann_window(span).astype(np.float64)
-    detrended = (stretches - stretches.mean(axis=1, keepdims=True) - slope[:, None] * time) * window
-    spectrum = scipy.fft.rfft(detrended, axis=1)
-    spectrum = spectrum.real**2 + spectrum.imag**2
-    share = spectrum[:, band].sum(axis=1) / np.maximum(spectrum[:, 1:].sum(axis=1), EPSILON)
-    energy = np.einsum("ij,ij->i", detrended, detrended)
-    floor = VIBRATO_FLOOR_SEMITONES**2 * float(np.sum(window * window))
-    strength = share * energy / (energy + floor)
+    strength = stretch_vibrato(semitones[rows[:, None], starts[:, None] + np.arange(span)], frame_rate)
     return np.bincount(rows, weights=strength, minlength=len(semitones)) / np.bincount(
         rows, minlength=len(semitones)
     )
