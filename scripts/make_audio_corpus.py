@@ -779,18 +779,19 @@ def _sequences(short: dict, rng: np.random.Generator, count: int) -> list:
         group = groups[rng.integers(len(groups))]
         effects = short[group]
         target = rng.uniform(1.5, 4.0) * RATE
-        pieces, names, total = [], [], 0
+        pieces, names, total, first = [], [], 0, None
         while total < target:
             name, effect = effects[rng.integers(len(effects))]
             gap = rng.standard_normal(int(rng.uniform(0.05, 0.4) * RATE)) * 10 ** (-70 / 20)
             pieces += [effect.astype(np.float64), gap]
             names.append(Path(name.split(" ", 1)[-1] if "#" in name else name).name)
+            first = first or name
             total += len(effect) + len(gap)
         clip = np.concatenate(pieces)[: int(target)].astype(np.float32)
         source = f"{names[0]} (+{len(names) - 1} more of {group})"
         out.append(
             (
-                names[0] if "#" not in effects[0][0] else effects[0][0],
+                first if "#" not in effects[0][0] else effects[0][0],
                 0.0,
                 clip,
                 RATE,
@@ -802,66 +803,81 @@ def _sequences(short: dict, rng: np.random.Generator, count: int) -> list:
 
 def noise(cache: Path, writer: Writer, rng: np.random.Generator) -> None:
     for collection in NOISE_COLLECTIONS:
-        root = cache / collection.package
-        version = _version(cache, collection.package)
-        if collection.package == "openttd-opensfx":
-            files = _opensfx_files(root / collection.patterns[0])
+        _add_noise(cache, writer, rng, collection)
+
+
+def _add_noise(
+    cache: Path,
+    writer: Writer,
+    rng: np.random.Generator,
+    collection: NoiseCollection,
+    kind_of=None,
+    files=None,
+    licence_of=None,
+) -> None:
+    """One package's sound effects: whole effects and windows of long ones, plus runs of
+    short effects of one group. ``kind_of(file name)`` names the kind (default: from
+    the words of the file name); ``files`` ((name, path or bytes) pairs) replaces the
+    collection's patterns; ``licence_of(file name)`` replaces its one licence."""
+    kind_of = kind_of or _noise_kind
+    root = cache / collection.package
+    version = _version(cache, collection.package)
+    if files is None and collection.package == "openttd-opensfx":
+        files = _opensfx_files(root / collection.patterns[0])
+    elif files is None:
+        paths = sorted({p for pattern in collection.patterns for p in root.glob(pattern)})
+        files = [
+            (str(p.relative_to(root)), p)
+            for p in paths
+            if p.suffix.lower() in (".ogg", ".wav", ".flac", ".opus")
+        ]
+    excluded = tuple(e.lower() for e in collection.exclude + COMMON_EXCLUDE)
+    files = [(n, s) for n, s in files if not any(e in ("/" + n).lower() for e in excluded)]
+    candidates, short = [], {}
+    for name, source in files:
+        try:
+            waveform, rate = _decode_any(source)
+        except Exception as error:
+            print(f"  skipped {collection.package}:{name}: {error}", file=sys.stderr)
+            continue
+        for start, clip in _noise_clips(waveform, rate):
+            if _dbfs(clip) >= SILENT_DBFS:
+                candidates.append((name, start, clip, rate, None))
+        effect = _trim(waveform, rate)
+        if SHORT_EFFECT_SECONDS <= len(effect) / rate < NOISE_MIN_SECONDS and (_dbfs(effect) >= SILENT_DBFS):
+            short.setdefault(_noise_group(name), []).append((name, _resample(effect, rate)))
+    n_real = len(candidates)
+    candidates += _sequences(
+        short, rng, min(2 * sum(map(len, short.values())), max(0, collection.cap - n_real))
+    )
+    keep = sorted(rng.choice(len(candidates), min(collection.cap, len(candidates)), replace=False))
+    print(
+        f"{collection.name}: {len(keep)} of {len(candidates)} clips ({n_real} real) from {len(files)} files",
+        file=sys.stderr,
+    )
+    for index in keep:
+        name, start, clip, rate, sequence = candidates[index]
+        if "#" in name:  # opensfx: per-sound licence in its name
+            short = name.split(" ", 1)[1]
+            group = re.sub(r"\s*\(\d\)", "", short).lower()
+            licence = OPENSFX_LICENCES[short]
         else:
-            paths = sorted({p for pattern in collection.patterns for p in root.glob(pattern)})
-            files = [
-                (str(p.relative_to(root)), p)
-                for p in paths
-                if p.suffix.lower() in (".ogg", ".wav", ".flac", ".opus")
-            ]
-        excluded = tuple(e.lower() for e in collection.exclude + COMMON_EXCLUDE)
-        files = [(n, s) for n, s in files if not any(e in ("/" + n).lower() for e in excluded)]
-        candidates, short = [], {}
-        for name, source in files:
-            try:
-                waveform, rate = _decode_any(source)
-            except Exception as error:
-                print(f"  skipped {collection.package}:{name}: {error}", file=sys.stderr)
-                continue
-            for start, clip in _noise_clips(waveform, rate):
-                if _dbfs(clip) >= SILENT_DBFS:
-                    candidates.append((name, start, clip, rate, None))
-            effect = _trim(waveform, rate)
-            if SHORT_EFFECT_SECONDS <= len(effect) / rate < NOISE_MIN_SECONDS and (
-                _dbfs(effect) >= SILENT_DBFS
-            ):
-                short.setdefault(_noise_group(name), []).append((name, _resample(effect, rate)))
-        n_real = len(candidates)
-        candidates += _sequences(
-            short, rng, min(2 * sum(map(len, short.values())), max(0, collection.cap - n_real))
+            group, short = _noise_group(name), name
+            licence = licence_of(name) if licence_of else collection.licence
+        writer.add(
+            clip,
+            rate,
+            label="Noise",
+            kind=kind_of(short),
+            collection=collection.name,
+            group=f"{collection.name}:{group}",
+            package=collection.package,
+            version=version,
+            licence=licence,
+            source=f"{short}@{start:.2f}" if sequence is None else sequence[0],
+            synthesized=sequence is not None,
+            augmentation="none" if sequence is None else sequence[1],
         )
-        keep = sorted(rng.choice(len(candidates), min(collection.cap, len(candidates)), replace=False))
-        print(
-            f"{collection.name}: {len(keep)} of {len(candidates)} clips ({n_real} real) "
-            f"from {len(files)} files",
-            file=sys.stderr,
-        )
-        for index in keep:
-            name, start, clip, rate, sequence = candidates[index]
-            if "#" in name:  # opensfx: per-sound licence in its name
-                short = name.split(" ", 1)[1]
-                group = re.sub(r"\s*\(\d\)", "", short).lower()
-                licence = OPENSFX_LICENCES[short]
-            else:
-                group, licence, short = _noise_group(name), collection.licence, name
-            writer.add(
-                clip,
-                rate,
-                label="Noise",
-                kind=_noise_kind(short),
-                collection=collection.name,
-                group=f"{collection.name}:{group}",
-                package=collection.package,
-                version=version,
-                licence=licence,
-                source=f"{short}@{start:.2f}" if sequence is None else sequence[0],
-                synthesized=sequence is not None,
-                augmentation="none" if sequence is None else sequence[1],
-            )
 
 
 # ------------------------------------------------------------------------ hard kinds
@@ -1269,6 +1285,245 @@ def tuxpaint_speech(cache: Path, writer: Writer, rng: np.random.Generator) -> No
     )
 
 
+TUXPAINT_STAMP_SOUNDS = NoiseCollection(
+    "tuxpaint-stamps-sfx",
+    "tuxpaint-stamps-default",
+    "GPL-2+",
+    tuple(
+        f"usr/share/tuxpaint/stamps/{folder}/**/*.ogg"
+        for folder in ("animals", "household", "vehicles", "naturalforces", "seasonal/newyears")
+    )
+    + ("usr/share/tuxpaint/stamps/hobbies/camera*.ogg",),
+    cap=200,
+    exclude=("_desc",),  # the spoken descriptions are tuxpaint-stamps-desc
+)
+
+
+def _tuxpaint_stamp_kind(name: str) -> str:
+    folder = name.split("/stamps/", 1)[-1].split("/", 1)[0]
+    return {"animals": "animal", "vehicles": "vehicle", "naturalforces": "weather_water"}.get(
+        folder, _noise_kind(name)
+    )
+
+
+def tuxpaint_noise(cache: Path, writer: Writer, rng: np.random.Generator) -> None:
+    """Tux Paint's stamp sounds: recorded animal calls (birds, insects, mammals),
+    household sounds (washing machine, vacuum cleaner, saw, kettle), a fire truck,
+    a bathyscaphe, thunder and fireworks. Music-hobby, seasonal, space, town and
+    military stamps are left out (instruments, voices, radio speech)."""
+    _add_noise(cache, writer, rng, TUXPAINT_STAMP_SOUNDS, kind_of=_tuxpaint_stamp_kind)
+
+
+def _dep5_licence(copyright_file: Path):
+    """``licence_of(path)`` from a machine-readable Debian copyright file: the
+    ``License`` of the last ``Files`` stanza whose patterns match the path."""
+    import fnmatch
+
+    stanzas, patterns = [], None
+    for line in copyright_file.read_text(encoding="utf-8", errors="replace").splitlines():
+        if line.startswith("Files:"):
+            patterns = line[len("Files:") :].split()
+        elif patterns is not None and line.startswith(" ") and ":" not in line:
+            patterns += line.split()
+        elif patterns is not None and line.startswith("License:"):
+            stanzas.append((patterns, line[len("License:") :].strip()))
+            patterns = None
+        elif patterns is not None and not line.startswith(" "):
+            patterns = patterns if line.split(":", 1)[0] in ("Copyright", "Comment") else None
+
+    def licence_of(path: str) -> str:
+        found = [licence for globs, licence in stanzas if any(fnmatch.fnmatch(path, g) for g in globs)]
+        return found[-1] if found else "see copyright"
+
+    return licence_of
+
+
+def _zip_sounds(path: Path, wanted) -> list[tuple[str, bytes]]:
+    import zipfile
+
+    with zipfile.ZipFile(path) as archive:
+        names = sorted(n for n in archive.namelist() if n.endswith((".ogg", ".wav")) and wanted(n))
+        return [(n, archive.read(n)) for n in names]
+
+
+def _kind_by_stem(kinds: dict[str, tuple[str, ...]]):
+    """``kind_of`` naming the kind from the file's stem (first fragment that starts it)."""
+
+    def kind_of(name: str) -> str:
+        stem = Path(name).stem.lower()
+        for kind, stems in kinds.items():
+            if stem.startswith(stems):
+                return kind
+        return _noise_kind(name)
+
+    return kind_of
+
+
+# UFO:AI: recorded vehicles, weather, water, fire, machinery, breaks, doors and
+# footsteps. Voices (soldiers, civilians, aliens), the radio and TV ambiences,
+# music, UI sounds, energy weapons and the tonal alien drones are left out.
+UFOAI_FOLDERS = (
+    "ugv/diesel",
+    "seq/",
+    "ambience/",
+    "misc/break",
+    "impact/",
+    "doors/",
+    "footsteps/",
+    "weapons/",
+)
+UFOAI_EXCLUDE = (
+    "radiomessage",
+    "tv_news",
+    "disco",
+    "jingle",
+    "droning",
+    "alien",
+    "hum",
+    "bloodspider",
+    "city_abnd",
+    "ufo_night",
+    "sand-city",
+    "minepump",
+    "laser",
+    "plasma",
+    "psi",
+    "flashbang",
+    "stun",
+    "particle",
+)
+
+
+def ufoai_noise(cache: Path, writer: Writer, rng: np.random.Generator) -> None:
+    """UFO:AI's sound effects (per-file licences from the package's copyright)."""
+    package = "ufoai-sound"
+    root = cache / package
+
+    def wanted(member: str) -> bool:
+        inside = member.removeprefix("sound/")
+        return inside.startswith(UFOAI_FOLDERS) and not any(e in inside.lower() for e in UFOAI_EXCLUDE)
+
+    files = _zip_sounds(root / "usr/share/games/ufoai/base/0snd.pk3", wanted)
+    licence_of = _dep5_licence(root / "usr/share/doc/ufoai-sound/copyright")
+    collection = NoiseCollection("ufoai-noise", package, "per file", (), cap=250)
+    by_stem = _kind_by_stem(
+        {
+            "vehicle": ("diesel", "humanflyby"),
+            "animal": ("cricket",),
+            "weather_water": ("arcticwind",),
+            "machinery": ("wind_turbine", "steam", "lights_loop", "tv_static"),
+            "fire": ("smallfire",),
+        }
+    )
+    by_folder = {"footsteps": "footsteps", "doors": "door_object", "impact": "explosion_impact"}
+
+    def kind_of(name: str) -> str:
+        folder = name.removeprefix("sound/").split("/", 1)[0]
+        return by_folder.get(folder) or ("explosion_impact" if "/break" in name else by_stem(name))
+
+    _add_noise(
+        cache,
+        writer,
+        rng,
+        collection,
+        kind_of=kind_of,
+        files=files,
+        licence_of=lambda name: licence_of("base/" + name),
+    )
+
+
+SIMUTRANS_SOUNDS = NoiseCollection(
+    "simutrans-noise",
+    "simutrans-pak64",
+    "Artistic-1.0",
+    ("usr/share/games/simutrans/pak/sound/*.wav",),
+    cap=120,
+    exclude=("cash", "click", "boing"),
+)
+SIMUTRANS_KINDS = {
+    "vehicle": ("bus", "truck", "diesel", "steam", "planelow", "comet-jet", "boat-horn", "crossing"),
+    "animal": ("horse", "seagulls"),
+    "weather_water": ("water", "arctic", "desert", "forest", "tropic"),
+    "machinery": ("buzzsaw", "jackhammer", "tree-cutting", "dock"),
+}
+
+
+def simutrans_noise(cache: Path, writer: Writer, rng: np.random.Generator) -> None:
+    """Simutrans' recorded vehicles (bus, truck, diesel and steam trains, planes, a
+    boat horn, a level crossing), animals, landscape ambiences and machinery."""
+    _add_noise(cache, writer, rng, SIMUTRANS_SOUNDS, kind_of=_kind_by_stem(SIMUTRANS_KINDS))
+
+
+LUGARU_SOUNDS = NoiseCollection(
+    "lugaru-noise",
+    "lugaru-data",
+    "CC-BY-SA-3.0",
+    ("usr/share/games/lugaru/Sounds/*.ogg",),
+    cap=120,
+    # Rabbit attack, chitter and pain calls are voiced by people; Console* and
+    # Alarm are UI tones.
+    exclude=("rabbit", "console", "alarm"),
+)
+LUGARU_KINDS = {
+    "animal": ("bark", "growl", "snarl", "hawk"),
+    "weather_water": ("desertambient", "wind"),
+    "footsteps": ("footstep", "land", "jump", "skid", "snowskid", "bushrustle"),
+}
+
+
+def lugaru_noise(cache: Path, writer: Writer, rng: np.random.Generator) -> None:
+    """Lugaru's desert and wind ambiences, dog barks and growls, a hawk, fire,
+    footsteps and impacts."""
+    _add_noise(cache, writer, rng, LUGARU_SOUNDS, kind_of=_kind_by_stem(LUGARU_KINDS))
+
+
+def trigger_rally_noise(cache: Path, writer: Writer, rng: np.random.Generator) -> None:
+    """Trigger Rally's car engine, gear change, gravel and wind (the co-driver's
+    spoken pace notes are left out). gear, bang, wind and gravel are CC0, the engine
+    GPL-2+ (debian/copyright)."""
+    package = "trigger-rally-data"
+    files = _zip_sounds(
+        cache / package / "usr/share/games/trigger-rally/data.zip",
+        lambda member: member.startswith("sounds/") and "/codriver/" not in member,
+    )
+    collection = NoiseCollection("trigger-rally-noise", package, "CC0", (), cap=40)
+    kinds = {"vehicle": ("engine", "gear", "gravel"), "weather_water": ("wind",)}
+    _add_noise(
+        cache,
+        writer,
+        rng,
+        collection,
+        kind_of=_kind_by_stem(kinds),
+        files=files,
+        licence_of=lambda name: "GPL-2+" if name.endswith("engine.wav") else "CC0",
+    )
+
+
+def stormbaancoureur_noise(cache: Path, writer: Writer, rng: np.random.Generator) -> None:
+    """Stormbaan Coureur's car engine recording."""
+    collection = NoiseCollection(
+        "stormbaancoureur-noise",
+        "stormbaancoureur-data",
+        "GPL-3",
+        ("usr/share/games/stormbaancoureur/sounds/camaro*.wav",),
+        cap=20,
+    )
+    _add_noise(cache, writer, rng, collection, kind_of=lambda name: "vehicle")
+
+
+def tuxfootball_noise(cache: Path, writer: Writer, rng: np.random.Generator) -> None:
+    """Tux Football's stadium crowd (boos, cheers) and ball kicks; its music,
+    referee whistles and beeps are left out."""
+    collection = NoiseCollection(
+        "tuxfootball-noise",
+        "tuxfootball",
+        "GPL-2+",
+        tuple(f"usr/share/games/tuxfootball/sound/{name}.wav" for name in ("crowd*", "kick", "bounce")),
+        cap=40,
+    )
+    _add_noise(cache, writer, rng, collection, kind_of=_kind_by_stem({"crowd": ("crowd",)}))
+
+
 def menardi_speech(cache: Path, writer: Writer, rng: np.random.Generator) -> None:
     """Italian telephone prompts of another speaker and studio than asterisk-it
     (Paola Dal Zot for Marco Menardi's set), 8 kHz; one speaker, one group."""
@@ -1396,6 +1651,13 @@ MORE_BUILDERS = {
     "asterisk-it-menardi": (menardi_speech, "asterisk-prompt-it-menardi-wav"),
     "0ad-ambient": (zeroad_ambient, "0ad-data"),
     "unknown-horizons-ambient": (unknown_horizons_ambient, "unknown-horizons"),
+    "tuxpaint-stamps-sfx": (tuxpaint_noise, "tuxpaint-stamps-default"),
+    "ufoai-noise": (ufoai_noise, "ufoai-sound"),
+    "simutrans-noise": (simutrans_noise, "simutrans-pak64"),
+    "lugaru-noise": (lugaru_noise, "lugaru-data"),
+    "trigger-rally-noise": (trigger_rally_noise, "trigger-rally-data"),
+    "stormbaancoureur-noise": (stormbaancoureur_noise, "stormbaancoureur-data"),
+    "tuxfootball-noise": (tuxfootball_noise, "tuxfootball"),
 }
 MORE_PACKAGES = tuple(sorted({package for _, package in MORE_BUILDERS.values()}))
 
