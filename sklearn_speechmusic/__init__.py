@@ -27,6 +27,7 @@ if TYPE_CHECKING:  # pragma: no cover - typing only
     from ._input_checks import TrainingDivergedError
     from ._persistence import ModelFormatError, load_model, save_model
     from ._pretrained import load_pretrained, make_default_pipeline
+    from ._seed_ensemble import SeedEnsembleClassifier
     from ._segmentation_display import SegmentationDisplay
     from ._segmenter import SpeechMusicSegmenter
 
@@ -48,6 +49,7 @@ _LAZY_ATTRIBUTES = {
     "extract_feature_table_from_folder": "._feature_extractor",
     "SpeechMusicClassifier": "._classifier",
     "SpeechMusicSegmenter": "._segmenter",
+    "SeedEnsembleClassifier": "._seed_ensemble",
     "SegmentationDisplay": "._segmentation_display",
     "TrainingHistoryDisplay": "._history_display",
     "TrainingDivergedError": "._input_checks",
@@ -61,6 +63,7 @@ __all__ = [
     "InvalidAudioError",
     "MissingValuesWarning",
     "ModelFormatError",
+    "SeedEnsembleClassifier",
     "SegmentationDisplay",
     "SkippedAudioWarning",
     "SpeechMusicClassifier",

@@ -4,7 +4,7 @@ scikit-learn 1.6 – 1.9 and Keras 3.5 – 3.15 are supported (``pyproject.toml`
 name below is private in its library or changed between those releases; the rest of
 the package imports it from here, so a future break is mended in one module.
 
-* ``fit_context``, ``Interval``, ``StrOptions``: scikit-learn's parameter validation
+* ``fit_context``, ``HasMethods``, ``Interval``, ``StrOptions``: scikit-learn's parameter validation
   (``sklearn.base._fit_context``, ``sklearn.utils._param_validation``), stable since 1.3.
 * ``validate_data``: public in ``sklearn.utils.validation`` since 1.6 (the
   ``BaseEstimator._validate_data`` method before it).
@@ -22,10 +22,11 @@ import zipfile
 
 import numpy as np
 from sklearn.base import _fit_context as fit_context
-from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from sklearn.utils.validation import validate_data
 
 __all__ = [
+    "HasMethods",
     "Interval",
     "StrOptions",
     "fit_context",

@@ -6,6 +6,8 @@ from importlib import resources
 
 #: The pretrained pipeline inside the package's ``data`` folder (safe format).
 PRETRAINED_MODEL_FILE = "pretrained.skm"
+#: Networks the shipped model averages (:class:`SeedEnsembleClassifier`).
+PRETRAINED_NETWORKS = 5
 
 
 def make_default_pipeline(**classifier_params):
@@ -90,7 +92,10 @@ def load_pretrained(*, classes=None):
     pipeline : sklearn.pipeline.Pipeline
         Fitted :func:`make_default_pipeline` pipeline: ``predict`` and
         ``predict_proba`` take audio file paths or ``(waveform, sample_rate)``
-        pairs.
+        pairs. Its ``classifier`` step is a :class:`SeedEnsembleClassifier`
+        averaging five copies of the demo's network trained from different
+        seeds (one seed alone is less reliable on unfamiliar recordings); with
+        ``classes``, each copy's probabilities are renormalised, then averaged.
 
     Examples
     --------
@@ -113,8 +118,10 @@ def load_pretrained(*, classes=None):
     return pipeline
 
 
-def fit_on_corpus_features(X, y, feature_names, *, random_state=0, sample_weight=None):
-    """Fit the scaler and network of :func:`make_default_pipeline` on corpus features, as shipped.
+def fit_on_corpus_features(
+    X, y, feature_names, *, random_state=0, sample_weight=None, n_networks=PRETRAINED_NETWORKS
+):
+    """Fit the scaler and networks of the shipped pipeline on corpus features.
 
     The shipped model's recipe, shared by ``scripts/train_pretrained.py`` and the
     generalisation benchmark: each class's rows weigh in inverse proportion to the
@@ -123,7 +130,9 @@ def fit_on_corpus_features(X, y, feature_names, *, random_state=0, sample_weight
     each non-silent row is set to a random value between -50 and 0 dBFS, so that
     the network reads ``level_dbfs`` only to tell Silence (below -60 dBFS) from
     sound, never to tell speech from music by how loud a collection happened to
-    be recorded.
+    be recorded. The classifier step averages ``n_networks`` copies of the
+    demo's network trained from different seeds (:class:`SeedEnsembleClassifier`):
+    single seeds disagree on recordings unlike their training data.
 
     Parameters
     ----------
@@ -137,12 +146,17 @@ def fit_on_corpus_features(X, y, feature_names, *, random_state=0, sample_weight
         Seeds the level draws and the network.
     sample_weight : ndarray of shape (n_samples,), default=None
         Extra per-row weights, multiplied with the class balance.
+    n_networks : int, default=5
+        Copies of the network averaged; 1 fits a single
+        :class:`SpeechMusicClassifier`.
 
     Returns
     -------
     pipeline : sklearn.pipeline.Pipeline
-        The whole :func:`make_default_pipeline`, its scaler and network fitted
-        (the extractor learns nothing); ``pipeline[1:]`` takes feature rows.
+        :func:`make_default_pipeline`'s steps (the classifier step a
+        :class:`SeedEnsembleClassifier` when ``n_networks`` > 1), scaler and
+        networks fitted (the extractor learns nothing); ``pipeline[1:]`` takes
+        feature rows.
 
     Examples
     --------
@@ -152,7 +166,7 @@ def fit_on_corpus_features(X, y, feature_names, *, random_state=0, sample_weight
     >>> X = np.c_[rng.normal(0, 1, (40, 2)), np.r_[rng.uniform(-40, 0, 30), np.full(10, -120.0)]]
     >>> y = np.array(["Speech"] * 15 + ["Music"] * 15 + ["Silence"] * 10)
     >>> X[15:30, :2] += 3
-    >>> model = fit_on_corpus_features(X, y, ["a", "b", "level_dbfs"], random_state=0)
+    >>> model = fit_on_corpus_features(X, y, ["a", "b", "level_dbfs"], random_state=0, n_networks=2)
     >>> model[1:].predict(X[:1]).tolist(), model.classes_.tolist()
     (['Speech'], ['Music', 'Silence', 'Speech'])
     """
@@ -169,5 +183,11 @@ def fit_on_corpus_features(X, y, feature_names, *, random_state=0, sample_weight
     if sample_weight is not None:
         weights = weights * np.asarray(sample_weight, dtype=float)
     pipeline = make_default_pipeline(random_state=random_state)
+    if n_networks > 1:
+        from ._seed_ensemble import SeedEnsembleClassifier
+
+        network = pipeline.steps[-1][1].set_params(random_state=None)
+        ensemble = SeedEnsembleClassifier(network, n_estimators=n_networks, random_state=random_state)
+        pipeline.steps[-1] = (pipeline.steps[-1][0], ensemble)
     pipeline[1:].fit(X, y, classifier__sample_weight=weights)
     return pipeline

@@ -24,6 +24,8 @@ class _Serializer:
     load_class: Callable[[], type]
     dump_state: Callable[[Any], tuple[dict[str, Any], dict[str, np.ndarray]]]
     restore_state: Callable[[Any, dict[str, Any], dict[str, np.ndarray]], None]
+    #: Parameters not stored as plain constructor arguments (they go into the state).
+    params_in_state: tuple[str, ...] = ()
 
 
 def _extractor_class():
@@ -85,6 +87,66 @@ def _restore_classifier(classifier, state: dict[str, Any], arrays: dict[str, np.
     classifier._restore_fitted_state(state, arrays)
 
 
+def _ensemble_class():
+    from ._seed_ensemble import SeedEnsembleClassifier
+
+    return SeedEnsembleClassifier
+
+
+def _dump_ensemble(ensemble) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
+    """The copied classifier's parameters, and each fitted copy's state and arrays (``member<i>/``)."""
+    from sklearn.utils.validation import check_is_fitted
+
+    from ._classifier import SpeechMusicClassifier
+
+    check_is_fitted(ensemble)
+    members = ensemble.estimators_
+    if not all(type(member) is SpeechMusicClassifier for member in members):
+        raise ValueError(
+            "the safe format stores a SeedEnsembleClassifier of SpeechMusicClassifier copies only; "
+            f"got {sorted({type(member).__name__ for member in members})}. Use joblib.dump."
+        )
+    state: dict[str, Any] = {
+        "estimator_params": _params_as_json("estimator", ensemble._template()),
+        "seeds": _to_json(ensemble.seeds_),
+        "members": [],
+    }
+    arrays = {}
+    for index, member in enumerate(members):
+        member_state, member_arrays = member._fitted_state()
+        state["members"].append(member_state)
+        arrays.update({f"member{index}/{key}": value for key, value in member_arrays.items()})
+    return state, arrays
+
+
+def _restore_ensemble(ensemble, state: dict[str, Any], arrays: dict[str, np.ndarray]) -> None:
+    params = _classifier_params(state["estimator_params"])
+    seeds, member_states = list(state["seeds"]), list(state["members"])
+    if not member_states or len(seeds) != len(member_states) or len(seeds) != ensemble.n_estimators:
+        raise ValueError(
+            f"{len(member_states)} fitted copies and {len(seeds)} seeds "
+            f"for n_estimators={ensemble.n_estimators}"
+        )
+    classifier_class = _classifier_class()
+    ensemble.set_params(estimator=classifier_class(**params))
+    ensemble.seeds_ = np.asarray(seeds, dtype=np.int64)
+    ensemble.estimators_ = []
+    for index, (seed, member_state) in enumerate(zip(seeds, member_states, strict=True)):
+        prefix = f"member{index}/"
+        member_arrays = {key[len(prefix) :]: value for key, value in arrays.items() if key.startswith(prefix)}
+        member = classifier_class(**{**params, "random_state": int(seed)})
+        member._restore_fitted_state(member_state, member_arrays)
+        ensemble.estimators_.append(member)
+    ensemble._take_attributes_of_members()
+
+
+def _classifier_params(params: dict[str, Any]) -> dict[str, Any]:
+    params = dict(params)
+    if isinstance(params.get("hidden_layer_sizes"), list):
+        params["hidden_layer_sizes"] = tuple(params["hidden_layer_sizes"])
+    return params
+
+
 #: One serializer per step type; the keys are the ``kind`` names written to files.
 SERIALIZERS: dict[str, _Serializer] = {
     "AudioFeatureExtractor": _Serializer(
@@ -94,18 +156,22 @@ SERIALIZERS: dict[str, _Serializer] = {
     "SpeechMusicClassifier": _Serializer(
         _classifier_class, lambda step: step._fitted_state(), _restore_classifier
     ),
+    "SeedEnsembleClassifier": _Serializer(
+        _ensemble_class, _dump_ensemble, _restore_ensemble, params_in_state=("estimator",)
+    ),
 }
 
 
 def describe_steps(estimator) -> tuple[list[dict[str, Any]], dict[str, np.ndarray]]:
     """JSON descriptions of a classifier's or pipeline's steps, and their arrays by ``<index>/<name>``."""
     from ._classifier import SpeechMusicClassifier
+    from ._seed_ensemble import SeedEnsembleClassifier
 
     steps = list(estimator.steps) if hasattr(estimator, "steps") else [("classifier", estimator)]
-    if not isinstance(steps[-1][1], SpeechMusicClassifier):
+    if not isinstance(steps[-1][1], (SpeechMusicClassifier, SeedEnsembleClassifier)):
         raise ValueError(
-            f"save_model stores a SpeechMusicClassifier or a Pipeline ending in one; got "
-            f"{type(steps[-1][1]).__name__} last. Use joblib.dump for other estimators."
+            f"save_model stores a SpeechMusicClassifier, a SeedEnsembleClassifier or a Pipeline ending "
+            f"in one; got {type(steps[-1][1]).__name__} last. Use joblib.dump for other estimators."
         )
     described, arrays = [], {}
     for index, (name, step) in enumerate(steps):
@@ -118,13 +184,16 @@ def describe_steps(estimator) -> tuple[list[dict[str, Any]], dict[str, np.ndarra
             )
         state, step_arrays = serializer.dump_state(step)
         arrays.update({f"{index}/{key}": value for key, value in step_arrays.items()})
-        described.append({"name": name, "kind": kind, "params": _params_as_json(name, step), "state": state})
+        params = _params_as_json(name, step, leave_out=serializer.params_in_state)
+        described.append({"name": name, "kind": kind, "params": params, "state": state})
     return described, arrays
 
 
-def _params_as_json(name: str, step) -> dict[str, Any]:
+def _params_as_json(name: str, step, leave_out: tuple[str, ...] = ()) -> dict[str, Any]:
     params = {}
     for key, value in step.get_params(deep=False).items():
+        if key in leave_out:
+            continue
         if isinstance(value, os.PathLike):
             value = os.fspath(value)
         elif isinstance(value, tuple):
@@ -161,8 +230,10 @@ def rebuild_step(step: dict, arrays: dict[str, np.ndarray]):
     if serializer is None:
         raise ValueError(f"unknown step kind {kind!r}; expected one of {sorted(SERIALIZERS)}")
     params = dict(step.get("params") or {})
-    if kind == "SpeechMusicClassifier" and isinstance(params.get("hidden_layer_sizes"), list):
-        params["hidden_layer_sizes"] = tuple(params["hidden_layer_sizes"])
+    if kind == "SpeechMusicClassifier":
+        params = _classifier_params(params)
+    if set(params) & set(serializer.params_in_state):
+        raise ValueError(f"{kind} keeps {sorted(serializer.params_in_state)} in its state, not its params")
     try:
         estimator = serializer.load_class()(**params)
         estimator._validate_params()

@@ -15,6 +15,7 @@ CORE_MODULES = {
     "test_pretrained.py",
     "test_readme.py",
     "test_runtime.py",
+    "test_seed_ensemble.py",
     "test_segmenter.py",
 }
 

@@ -13,6 +13,7 @@ from sklearn.pipeline import Pipeline
 
 from sklearn_speechmusic import (
     AudioFeatureExtractor,
+    SeedEnsembleClassifier,
     SpeechMusicClassifier,
     load_demo,
     load_pretrained,
@@ -62,8 +63,16 @@ def test_pretrained_predicts_audio_without_training():
     assert probabilities.shape == (2, 4)
     assert np.allclose(probabilities.sum(axis=1), 1, atol=1e-12)  # float64 softmax: rows sum to 1
     # Independent copies: refitting one leaves the next load untouched.
-    load_pretrained().set_params(classifier__epochs=1)
-    assert load_pretrained().get_params()["classifier__epochs"] == 20
+    load_pretrained().set_params(classifier__estimator__epochs=1)
+    assert load_pretrained().get_params()["classifier__estimator__epochs"] == 20
+
+
+def test_pretrained_averages_five_seeded_networks():
+    ensemble = load_pretrained()[-1]
+    assert isinstance(ensemble, SeedEnsembleClassifier) and ensemble.n_estimators == 5
+    assert all(isinstance(member, SpeechMusicClassifier) for member in ensemble.estimators_)
+    assert len(set(ensemble.seeds_.tolist())) == 5
+    assert {member.hidden_layer_sizes for member in ensemble.estimators_} == {(64, 512, 128, 128, 64)}
 
 
 def test_silence_dc_and_noise_are_not_speech_or_music():
@@ -80,14 +89,18 @@ def test_silence_dc_and_noise_are_not_speech_or_music():
 
 def test_two_class_view_renormalises_speech_and_music():
     clips = [str(c) for c in CLIPS] + [(np.zeros(22050), 22050)]
-    full = load_pretrained().predict_proba(clips)
+    pipeline = load_pretrained()
+    features = pipeline[:-1].transform(clips)
     two = load_pretrained(classes=["Speech", "Music"])
     assert two.classes_.tolist() == ["Music", "Speech"]
     proba = two.predict_proba(clips)
-    # Softmax over two of the four outputs: the four-class probabilities renormalised
-    # (float64 arithmetic on both sides; differences of a few units of 1e-16).
-    expected = full[:, [0, 3]] / full[:, [0, 3]].sum(axis=1, keepdims=True)
+    # Each network's softmax over two of its four outputs is its four-class
+    # probabilities renormalised; the view averages those (float64 arithmetic on
+    # both sides; differences of a few units of 1e-16).
+    members = [member.predict_proba(features)[:, [0, 3]] for member in pipeline[-1].estimators_]
+    expected = np.mean([p / p.sum(axis=1, keepdims=True) for p in members], axis=0)
     np.testing.assert_allclose(proba, expected, rtol=1e-9, atol=1e-12)
+    np.testing.assert_allclose(proba.sum(axis=1), 1, atol=1e-12)
     assert two.predict(clips[:-1]).tolist() == LABELS
     with pytest.raises(ValueError, match="at least 2 distinct classes"):
         load_pretrained(classes=["Speech", "Laughter"])
@@ -98,6 +111,7 @@ def test_pretrained_is_the_network_trained_on_the_corpus():
     pipeline = load_pretrained()
     assert pipeline[1:].score(corpus.data, corpus.target) > 0.95
     assert pipeline.get_params()["classifier__random_state"] == 0
+    assert pipeline.get_params()["classifier__estimator__random_state"] is None
 
 
 def test_pretrained_loads_in_a_fresh_process_without_pickle():
