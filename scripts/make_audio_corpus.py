@@ -1316,23 +1316,29 @@ def tuxpaint_noise(cache: Path, writer: Writer, rng: np.random.Generator) -> Non
 
 def _dep5_licence(copyright_file: Path):
     """``licence_of(path)`` from a machine-readable Debian copyright file: the
-    ``License`` of the last ``Files`` stanza whose patterns match the path."""
+    ``License`` of the last ``Files`` paragraph whose patterns match the path
+    (``*`` and ``?`` are wildcards; nothing else is)."""
     import fnmatch
 
-    stanzas, patterns = [], None
-    for line in copyright_file.read_text(encoding="utf-8", errors="replace").splitlines():
-        if line.startswith("Files:"):
-            patterns = line[len("Files:") :].split()
-        elif patterns is not None and line.startswith(" ") and ":" not in line:
-            patterns += line.split()
-        elif patterns is not None and line.startswith("License:"):
-            stanzas.append((patterns, line[len("License:") :].strip()))
-            patterns = None
-        elif patterns is not None and not line.startswith(" "):
-            patterns = patterns if line.split(":", 1)[0] in ("Copyright", "Comment") else None
+    paragraphs, fields, field = [], {}, None
+    for line in copyright_file.read_text(encoding="utf-8", errors="replace").splitlines() + [""]:
+        if not line.strip():
+            if "files" in fields and "license" in fields:
+                paragraphs.append((fields["files"].split(), fields["license"].splitlines()[0].strip()))
+            fields, field = {}, None
+        elif line[0] in " \t":
+            if field is not None:
+                fields[field] += "\n" + line.strip()
+        elif ":" in line:
+            field, value = line.split(":", 1)
+            field = field.strip().lower()
+            fields[field] = value.strip()
+
+    def matches(path: str, pattern: str) -> bool:
+        return fnmatch.fnmatchcase(path, pattern.replace("[", "[[]"))
 
     def licence_of(path: str) -> str:
-        found = [licence for globs, licence in stanzas if any(fnmatch.fnmatch(path, g) for g in globs)]
+        found = [licence for globs, licence in paragraphs if any(matches(path, g) for g in globs)]
         return found[-1] if found else "see copyright"
 
     return licence_of

@@ -82,9 +82,9 @@ def load_pretrained(*, classes=None):
     ----------
     classes : sequence of str, default=None
         Keep only these classes, for example ``["Music", "Speech"]`` for the
-        two-class view. Their probabilities are renormalised to sum to 1 (the
-        network's softmax over just those outputs), so a clip is always given
-        the more probable of the classes asked for. None keeps all four:
+        two-class view. Their probabilities (the mean over the five networks)
+        are renormalised to sum to 1, so a clip is always given the more
+        probable of the classes asked for. None keeps all four:
         ``Music``, ``Noise``, ``Silence``, ``Speech``.
 
     Returns
@@ -94,8 +94,7 @@ def load_pretrained(*, classes=None):
         ``predict_proba`` take audio file paths or ``(waveform, sample_rate)``
         pairs. Its ``classifier`` step is a :class:`SeedEnsembleClassifier`
         averaging five copies of the demo's network trained from different
-        seeds (one seed alone is less reliable on unfamiliar recordings); with
-        ``classes``, each copy's probabilities are renormalised, then averaged.
+        seeds (one seed alone is less reliable on unfamiliar recordings).
 
     Examples
     --------
@@ -172,6 +171,9 @@ def fit_on_corpus_features(
     """
     import numpy as np
     from sklearn.utils.class_weight import compute_sample_weight
+
+    if int(n_networks) < 1:
+        raise ValueError(f"n_networks must be at least 1; got {n_networks}.")
 
     X = np.array(X, dtype=np.float64)
     y = np.asarray(y)

@@ -20,9 +20,10 @@ class SeedEnsembleClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEstimator)
     A network's weights depend on its random initial weights and batch order.
     On the data it was trained on, two seeds agree; on recordings unlike any in
     training (another language, sound pack or recording chain) they can
-    disagree a lot: three seeds of the shipped recipe, trained without six
-    collections, labelled 0.72, 0.79 and 0.94 of the noise in broadcast-like
-    programmes built from them right; the average of their probabilities, 0.91.
+    disagree a lot: three seeds of the shipped recipe, trained on an earlier
+    version of its corpus without six collections, labelled 0.72, 0.79 and 0.94
+    of the noise in broadcast-like programmes built from them right; the average
+    of their probabilities, 0.91.
     The average is steadier and, on average, better than one seed. Every copy
     sees the same rows; only the seed differs (unlike bagging, which also
     resamples the rows).
@@ -125,24 +126,25 @@ class SeedEnsembleClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEstimator)
                 f"estimator {type(template).__name__} has no random_state parameter: its copies would "
                 "all be the same. Use a classifier whose training is seeded by random_state."
             )
-        seed_source = check_random_state(self.random_state)
-        self.seeds_ = seed_source.randint(np.iinfo(np.int32).max, size=self.n_estimators)
+        seeds = check_random_state(self.random_state).randint(np.iinfo(np.int32).max, size=self.n_estimators)
         if sample_weight is not None:
             fit_params["sample_weight"] = sample_weight
-        self.estimators_ = [
-            clone(template).set_params(random_state=int(seed)).fit(X, y, **fit_params) for seed in self.seeds_
+        # Assigned only once every copy is trained: a failed fit leaves no half-made ensemble.
+        estimators = [
+            clone(template).set_params(random_state=int(seed)).fit(X, y, **fit_params) for seed in seeds
         ]
+        self.seeds_, self.estimators_ = seeds, estimators
         self._take_attributes_of_members()
         return self
 
     def _take_attributes_of_members(self) -> None:
         first = self.estimators_[0]
         for member in self.estimators_[1:]:
-            if not np.array_equal(member.classes_, first.classes_):
-                raise ValueError(
-                    f"the copies disagree on the classes ({first.classes_.tolist()} and "
-                    f"{member.classes_.tolist()})."
-                )
+            for name in ("classes_", "n_features_in_", "feature_names_in_"):
+                mine, theirs = getattr(first, name, None), getattr(member, name, None)
+                if not np.array_equal(np.asarray(mine, dtype=object), np.asarray(theirs, dtype=object)):
+                    raise ValueError(f"the copies disagree on {name} ({mine!r} and {theirs!r}).")
+        self._columns = None
         self.classes_ = first.classes_
         self.n_features_in_ = first.n_features_in_
         if hasattr(first, "feature_names_in_"):
@@ -178,7 +180,12 @@ class SeedEnsembleClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEstimator)
         for member in self.estimators_:
             proba = np.asarray(member.predict_proba(X), dtype=np.float64)
             total = proba if total is None else total + proba
-        return total / len(self.estimators_)
+        mean = total / len(self.estimators_)
+        columns = getattr(self, "_columns", None)
+        if columns is None:
+            return mean
+        kept = mean[:, columns]
+        return kept / kept.sum(axis=1, keepdims=True)
 
     def predict(self, X):
         """The class with the highest mean probability (the argmax of :meth:`predict_proba`).
@@ -204,13 +211,20 @@ class SeedEnsembleClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEstimator)
         return self.classes_[np.argmax(proba, axis=1)]
 
     def _restricted_to(self, classes):
-        """A fitted copy whose members know only ``classes`` (each renormalised, then averaged)."""
+        """A fitted copy that answers only ``classes``: its mean probabilities of them, renormalised."""
         check_is_fitted(self)
         restricted = clone(self)
         restricted.seeds_ = self.seeds_.copy()
-        restricted.estimators_ = [member._restricted_to(classes) for member in self.estimators_]
+        restricted.estimators_ = list(self.estimators_)
         restricted._take_attributes_of_members()
+        restricted._answer_only(classes)
         return restricted
+
+    def _answer_only(self, classes) -> None:
+        """Keep the columns of ``classes`` (checked as the copies check them) in ``predict_proba``."""
+        kept = self.estimators_[0]._restricted_to(classes).classes_
+        self._columns = np.searchsorted(self.classes_, kept)
+        self.classes_ = kept
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

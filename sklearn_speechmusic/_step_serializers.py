@@ -93,8 +93,13 @@ def _ensemble_class():
     return SeedEnsembleClassifier
 
 
+#: Most copies a model file's ensemble may hold (the shipped model has 5).
+MAX_ENSEMBLE_COPIES = 100
+
+
 def _dump_ensemble(ensemble) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
-    """The copied classifier's parameters, and each fitted copy's state and arrays (``member<i>/``)."""
+    """The copied classifier's parameters, each fitted copy's state and arrays (``member<i>/``),
+    and the classes the ensemble answers (fewer than its copies' in a two-class view)."""
     from sklearn.utils.validation import check_is_fitted
 
     from ._classifier import SpeechMusicClassifier
@@ -108,7 +113,9 @@ def _dump_ensemble(ensemble) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
         )
     state: dict[str, Any] = {
         "estimator_params": _params_as_json("estimator", ensemble._template()),
+        "estimator_given": ensemble.estimator is not None,
         "seeds": _to_json(ensemble.seeds_),
+        "classes": _to_json(ensemble.classes_),
         "members": [],
     }
     arrays = {}
@@ -122,22 +129,36 @@ def _dump_ensemble(ensemble) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
 def _restore_ensemble(ensemble, state: dict[str, Any], arrays: dict[str, np.ndarray]) -> None:
     params = _classifier_params(state["estimator_params"])
     seeds, member_states = list(state["seeds"]), list(state["members"])
-    if not member_states or len(seeds) != len(member_states) or len(seeds) != ensemble.n_estimators:
+    if not 1 <= ensemble.n_estimators <= MAX_ENSEMBLE_COPIES:
+        raise ValueError(f"n_estimators={ensemble.n_estimators} is outside 1..{MAX_ENSEMBLE_COPIES}")
+    if len(seeds) != len(member_states) or len(seeds) != ensemble.n_estimators:
         raise ValueError(
             f"{len(member_states)} fitted copies and {len(seeds)} seeds "
             f"for n_estimators={ensemble.n_estimators}"
         )
+    if not all(type(seed) is int and 0 <= seed < 2**32 for seed in seeds):
+        raise ValueError("seeds must be integers in [0, 2**32)")
     classifier_class = _classifier_class()
-    ensemble.set_params(estimator=classifier_class(**params))
-    ensemble.seeds_ = np.asarray(seeds, dtype=np.int64)
-    ensemble.estimators_ = []
+    template = classifier_class(**params)
+    template._validate_params()
+    by_member: dict[str, dict[str, np.ndarray]] = {}
+    for key, value in arrays.items():
+        member_name, _, name = key.partition("/")
+        by_member.setdefault(member_name, {})[name] = value
+    if set(by_member) - {f"member{index}" for index in range(len(seeds))}:
+        raise ValueError(f"arrays of unknown copies: {sorted(set(by_member))[:3]}")
+    ensemble.set_params(estimator=template if state.get("estimator_given", True) else None)
+    members = []
     for index, (seed, member_state) in enumerate(zip(seeds, member_states, strict=True)):
-        prefix = f"member{index}/"
-        member_arrays = {key[len(prefix) :]: value for key, value in arrays.items() if key.startswith(prefix)}
-        member = classifier_class(**{**params, "random_state": int(seed)})
-        member._restore_fitted_state(member_state, member_arrays)
-        ensemble.estimators_.append(member)
+        member = classifier_class(**{**params, "random_state": seed})
+        member._restore_fitted_state(member_state, by_member.get(f"member{index}", {}))
+        members.append(member)
+    ensemble.seeds_ = np.asarray(seeds, dtype=np.int64)
+    ensemble.estimators_ = members
     ensemble._take_attributes_of_members()
+    classes = state.get("classes")
+    if classes is not None and list(classes) != ensemble.classes_.tolist():
+        ensemble._answer_only(classes)
 
 
 def _classifier_params(params: dict[str, Any]) -> dict[str, Any]:
@@ -241,7 +262,7 @@ def rebuild_step(step: dict, arrays: dict[str, np.ndarray]):
         raise ValueError(f"invalid parameters for {kind} ({error})") from None
     try:
         serializer.restore_state(estimator, step.get("state") or {}, arrays)
-    except (KeyError, TypeError, ValueError) as error:
+    except (KeyError, TypeError, ValueError, ArithmeticError, AttributeError) as error:
         raise ValueError(f"the fitted state of {kind} is incomplete or inconsistent ({error})") from None
     return estimator
 

@@ -81,6 +81,20 @@ def test_each_copy_has_its_own_seed_and_weights(fitted):
     assert ensemble.estimator.random_state is None and not hasattr(ensemble.estimator, "coefs_")
     again = clone(ensemble).fit(X, y)
     assert again.seeds_.tolist() == ensemble.seeds_.tolist()
+    # Same seeds, same networks: a refit reproduces the probabilities.
+    np.testing.assert_array_equal(again.predict_proba(X), ensemble.predict_proba(X))
+    other = clone(ensemble).set_params(random_state=1).fit(X, y)
+    assert other.seeds_.tolist() != ensemble.seeds_.tolist()
+
+
+def test_a_failed_fit_leaves_the_fitted_ensemble_as_it_was(fitted):
+    ensemble, X, _ = fitted
+    refit = clone(ensemble).fit(X, fitted[2])
+    seeds, proba = refit.seeds_.copy(), refit.predict_proba(X)
+    with pytest.raises(ValueError, match="at least 2 classes"):
+        refit.set_params(random_state=5).fit(X, ["Speech"] * len(X))
+    assert refit.seeds_.tolist() == seeds.tolist()
+    np.testing.assert_array_equal(refit.predict_proba(X), proba)
 
 
 class _RecordsFit(ClassifierMixin, BaseEstimator):
@@ -145,17 +159,22 @@ def test_in_a_pipeline_and_a_grid_search():
     assert search.best_params_["seedensembleclassifier__estimator__epochs"] in (3, 15)
 
 
-def test_two_class_view_renormalises_each_copy(fitted):
+def test_two_class_view_renormalises_the_mean(fitted, tmp_path):
     ensemble, X, _ = fitted
     classes = ensemble.classes_[:2].tolist()
     view = ensemble._restricted_to(classes)
     assert view.classes_.tolist() == classes and len(ensemble.classes_) > 2
-    columns = [ensemble.classes_.tolist().index(label) for label in classes]
-    member_probabilities = [member.predict_proba(X)[:, columns] for member in ensemble.estimators_]
-    expected = np.mean([p / p.sum(axis=1, keepdims=True) for p in member_probabilities], axis=0)
-    # float64 softmax over fewer units vs. renormalised probabilities: equal to rounding.
-    np.testing.assert_allclose(view.predict_proba(X), expected, rtol=1e-9, atol=1e-12)
-    assert len(ensemble.estimators_[0].classes_) > 2  # the original is untouched
+    full = ensemble.predict_proba(X)
+    expected = full[:, :2] / full[:, :2].sum(axis=1, keepdims=True)
+    np.testing.assert_allclose(view.predict_proba(X), expected, rtol=1e-12, atol=1e-15)
+    # Always the more probable of the classes asked for.
+    assert (view.predict(X) == np.asarray(classes)[full[:, :2].argmax(axis=1)]).all()
+    assert len(ensemble.classes_) == 3 and ensemble.predict_proba(X).shape[1] == 3  # original untouched
+    restored = load_model(save_model(view, tmp_path / "view.skm"))
+    assert restored.classes_.tolist() == classes
+    np.testing.assert_array_equal(restored.predict_proba(X), view.predict_proba(X))
+    with pytest.raises(ValueError, match="at least 2 distinct classes"):
+        ensemble._restricted_to(["Speech", "Laughter"])
 
 
 def test_model_file_round_trip(fitted, tmp_path):
@@ -169,6 +188,8 @@ def test_model_file_round_trip(fitted, tmp_path):
     pipeline = make_pipeline(StandardScaler(), clone(ensemble)).fit(X, np.asarray(fitted[2]))
     again = load_model(save_model(pipeline, tmp_path / "pipeline.skm"))
     np.testing.assert_array_equal(again.predict_proba(X), pipeline.predict_proba(X))
+    default = SeedEnsembleClassifier(n_estimators=1, random_state=0).fit(X, fitted[2])
+    assert load_model(save_model(default, tmp_path / "default.skm")).estimator is None
 
 
 def _rewritten(path, edit):
@@ -191,22 +212,52 @@ def _rewritten(path, edit):
     return path
 
 
-def test_inconsistent_ensemble_files_are_refused(fitted, tmp_path):
+def _drop_a_copy(step):
+    step["state"]["members"].pop()
+
+
+def _seed(value):
+    def edit(step):
+        step["state"]["seeds"][0] = value
+
+    return edit
+
+
+def _too_many_copies(step):
+    step["params"]["n_estimators"] = 10**6
+
+
+def _unknown_activation(step):
+    step["state"]["estimator_params"]["activation"] = "bogus"
+
+
+def _other_width(step):
+    step["state"]["members"][1]["n_features_in"] = 7
+
+
+def _estimator_as_parameter(step):
+    step["params"]["estimator"] = "SpeechMusicClassifier"
+
+
+@pytest.mark.parametrize(
+    "edit, message",
+    [
+        (_drop_a_copy, "2 fitted copies and 3 seeds"),
+        (_seed(1.5), "seeds must be integers"),
+        (_seed(-3), "seeds must be integers"),
+        (_seed(True), "seeds must be integers"),
+        (_seed(1e300), "seeds must be integers"),
+        (_too_many_copies, "outside 1..100"),
+        (_unknown_activation, "activation"),
+        (_other_width, "n_features|features"),
+        (_estimator_as_parameter, "keeps \\['estimator'\\] in its state"),
+    ],
+)
+def test_inconsistent_ensemble_files_are_refused(fitted, tmp_path, edit, message):
     ensemble, _, _ = fitted
     path = save_model(ensemble, tmp_path / "ensemble.skm")
-
-    def drop_a_copy(step):
-        step["state"]["members"].pop()
-
-    with pytest.raises(ModelFormatError, match="2 fitted copies and 3 seeds"):
-        load_model(_rewritten(path, drop_a_copy))
-
-    def estimator_as_parameter(step):
-        step["params"]["estimator"] = "SpeechMusicClassifier"
-
-    path = save_model(ensemble, tmp_path / "ensemble2.skm")
-    with pytest.raises(ModelFormatError, match="keeps \\['estimator'\\] in its state"):
-        load_model(_rewritten(path, estimator_as_parameter))
+    with pytest.raises(ModelFormatError, match=message):
+        load_model(_rewritten(path, edit))
 
 
 def test_only_network_copies_go_into_model_files(tmp_path):
