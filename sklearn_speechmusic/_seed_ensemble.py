@@ -228,7 +228,10 @@ class SeedEnsembleClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEstimator)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
-        template_tags = self._template().__sklearn_tags__()
+        template = self._template()
+        if not hasattr(template, "__sklearn_tags__"):
+            return tags  # an invalid estimator; fit says what is wrong with it
+        template_tags = template.__sklearn_tags__()
         tags.input_tags = template_tags.input_tags
         tags.non_deterministic = template_tags.non_deterministic
         return tags

@@ -147,6 +147,7 @@ def test_bad_parameters_say_what_to_do():
         SeedEnsembleClassifier(_RecordsFit(), n_estimators=0).fit(X, y)
     with pytest.raises(ValueError, match="estimator"):
         SeedEnsembleClassifier("network").fit(X, y)
+    assert SeedEnsembleClassifier("network").__sklearn_tags__().estimator_type == "classifier"
 
 
 def test_in_a_pipeline_and_a_grid_search():
