@@ -1425,49 +1425,78 @@ def ufoai_noise(cache: Path, writer: Writer, rng: np.random.Generator) -> None:
     )
 
 
-SIMUTRANS_SOUNDS = NoiseCollection(
-    "simutrans-noise",
-    "simutrans-pak64",
-    "Artistic-1.0",
-    ("usr/share/games/simutrans/pak/sound/*.wav",),
-    cap=120,
-    exclude=("cash", "click", "boing"),
-)
-SIMUTRANS_KINDS = {
-    "vehicle": ("bus", "truck", "diesel", "steam", "planelow", "comet-jet", "boat-horn", "crossing"),
-    "animal": ("horse", "seagulls"),
-    "weather_water": ("water", "arctic", "desert", "forest", "tropic"),
-    "machinery": ("buzzsaw", "jackhammer", "tree-cutting", "dock"),
+# Packages whose sounds are plain files: the collection, and the kind of each
+# file named by its stem (first fragment that starts it; else from its words).
+FILE_NOISE_COLLECTIONS: dict[str, tuple[NoiseCollection, dict[str, tuple[str, ...]]]] = {
+    # Recorded vehicles (bus, truck, diesel and steam trains, planes, a boat horn,
+    # a level crossing), animals, landscape ambiences and machinery.
+    "simutrans-noise": (
+        NoiseCollection(
+            "simutrans-noise",
+            "simutrans-pak64",
+            "Artistic-1.0",
+            ("usr/share/games/simutrans/pak/sound/*.wav",),
+            cap=120,
+            exclude=("cash", "click", "boing"),
+        ),
+        {
+            "vehicle": ("bus", "truck", "diesel", "steam", "planelow", "comet-jet", "boat-horn", "crossing"),
+            "animal": ("horse", "seagulls"),
+            "weather_water": ("water", "arctic", "desert", "forest", "tropic"),
+            "machinery": ("buzzsaw", "jackhammer", "tree-cutting", "dock"),
+        },
+    ),
+    # Desert and wind ambiences, dog barks and growls, a hawk, fire, footsteps and
+    # impacts. Rabbit attack, chitter and pain calls are voiced by people; Console*
+    # and Alarm are UI tones.
+    "lugaru-noise": (
+        NoiseCollection(
+            "lugaru-noise",
+            "lugaru-data",
+            "CC-BY-SA-3.0",
+            ("usr/share/games/lugaru/Sounds/*.ogg",),
+            cap=120,
+            exclude=("rabbit", "console", "alarm"),
+        ),
+        {
+            "animal": ("bark", "growl", "snarl", "hawk"),
+            "weather_water": ("desertambient", "wind"),
+            "footsteps": ("footstep", "land", "jump", "skid", "snowskid", "bushrustle"),
+        },
+    ),
+    # A car engine recording.
+    "stormbaancoureur-noise": (
+        NoiseCollection(
+            "stormbaancoureur-noise",
+            "stormbaancoureur-data",
+            "GPL-3",
+            ("usr/share/games/stormbaancoureur/sounds/camaro*.wav",),
+            cap=20,
+        ),
+        {"vehicle": ("camaro",)},
+    ),
+    # Stadium crowd (boos, cheers) and ball kicks; music, referee whistles and
+    # beeps are left out.
+    "tuxfootball-noise": (
+        NoiseCollection(
+            "tuxfootball-noise",
+            "tuxfootball",
+            "GPL-2+",
+            tuple(f"usr/share/games/tuxfootball/sound/{name}.wav" for name in ("crowd*", "kick", "bounce")),
+            cap=40,
+        ),
+        {"crowd": ("crowd",)},
+    ),
 }
 
 
-def simutrans_noise(cache: Path, writer: Writer, rng: np.random.Generator) -> None:
-    """Simutrans' recorded vehicles (bus, truck, diesel and steam trains, planes, a
-    boat horn, a level crossing), animals, landscape ambiences and machinery."""
-    _add_noise(cache, writer, rng, SIMUTRANS_SOUNDS, kind_of=_kind_by_stem(SIMUTRANS_KINDS))
+def _file_noise_builder(name: str):
+    collection, kinds = FILE_NOISE_COLLECTIONS[name]
 
+    def build(cache: Path, writer: Writer, rng: np.random.Generator) -> None:
+        _add_noise(cache, writer, rng, collection, kind_of=_kind_by_stem(kinds))
 
-LUGARU_SOUNDS = NoiseCollection(
-    "lugaru-noise",
-    "lugaru-data",
-    "CC-BY-SA-3.0",
-    ("usr/share/games/lugaru/Sounds/*.ogg",),
-    cap=120,
-    # Rabbit attack, chitter and pain calls are voiced by people; Console* and
-    # Alarm are UI tones.
-    exclude=("rabbit", "console", "alarm"),
-)
-LUGARU_KINDS = {
-    "animal": ("bark", "growl", "snarl", "hawk"),
-    "weather_water": ("desertambient", "wind"),
-    "footsteps": ("footstep", "land", "jump", "skid", "snowskid", "bushrustle"),
-}
-
-
-def lugaru_noise(cache: Path, writer: Writer, rng: np.random.Generator) -> None:
-    """Lugaru's desert and wind ambiences, dog barks and growls, a hawk, fire,
-    footsteps and impacts."""
-    _add_noise(cache, writer, rng, LUGARU_SOUNDS, kind_of=_kind_by_stem(LUGARU_KINDS))
+    return build
 
 
 def trigger_rally_noise(cache: Path, writer: Writer, rng: np.random.Generator) -> None:
@@ -1490,31 +1519,6 @@ def trigger_rally_noise(cache: Path, writer: Writer, rng: np.random.Generator) -
         files=files,
         licence_of=lambda name: "GPL-2+" if name.endswith("engine.wav") else "CC0",
     )
-
-
-def stormbaancoureur_noise(cache: Path, writer: Writer, rng: np.random.Generator) -> None:
-    """Stormbaan Coureur's car engine recording."""
-    collection = NoiseCollection(
-        "stormbaancoureur-noise",
-        "stormbaancoureur-data",
-        "GPL-3",
-        ("usr/share/games/stormbaancoureur/sounds/camaro*.wav",),
-        cap=20,
-    )
-    _add_noise(cache, writer, rng, collection, kind_of=lambda name: "vehicle")
-
-
-def tuxfootball_noise(cache: Path, writer: Writer, rng: np.random.Generator) -> None:
-    """Tux Football's stadium crowd (boos, cheers) and ball kicks; its music,
-    referee whistles and beeps are left out."""
-    collection = NoiseCollection(
-        "tuxfootball-noise",
-        "tuxfootball",
-        "GPL-2+",
-        tuple(f"usr/share/games/tuxfootball/sound/{name}.wav" for name in ("crowd*", "kick", "bounce")),
-        cap=40,
-    )
-    _add_noise(cache, writer, rng, collection, kind_of=_kind_by_stem({"crowd": ("crowd",)}))
 
 
 def menardi_speech(cache: Path, writer: Writer, rng: np.random.Generator) -> None:
@@ -1646,11 +1650,11 @@ MORE_BUILDERS = {
     "unknown-horizons-ambient": (unknown_horizons_ambient, "unknown-horizons"),
     "tuxpaint-stamps-sfx": (tuxpaint_noise, "tuxpaint-stamps-default"),
     "ufoai-noise": (ufoai_noise, "ufoai-sound"),
-    "simutrans-noise": (simutrans_noise, "simutrans-pak64"),
-    "lugaru-noise": (lugaru_noise, "lugaru-data"),
     "trigger-rally-noise": (trigger_rally_noise, "trigger-rally-data"),
-    "stormbaancoureur-noise": (stormbaancoureur_noise, "stormbaancoureur-data"),
-    "tuxfootball-noise": (tuxfootball_noise, "tuxfootball"),
+    **{
+        name: (_file_noise_builder(name), FILE_NOISE_COLLECTIONS[name][0].package)
+        for name in FILE_NOISE_COLLECTIONS
+    },
 }
 MORE_PACKAGES = tuple(sorted({package for _, package in MORE_BUILDERS.values()}))
 
