@@ -55,6 +55,8 @@ import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import make_training_table as mtt  # noqa: E402
+from c4group import c4group_members  # noqa: E402
+from qt_rcc import rcc_sounds  # noqa: E402
 
 RATE = 22050
 SEED = 1
@@ -1641,6 +1643,291 @@ def unknown_horizons_ambient(cache: Path, writer: Writer, rng: np.random.Generat
     )
 
 
+# --------------------------------------------------------------- GCompris (rcc)
+#
+# gcompris-qt-data keeps each activity's resources in a Qt resource file
+# (usr/share/gcompris-qt/rcc/<activity>.rcc); members are named by their resource
+# path (``src/activities/<activity>/resource/...``, as in debian/copyright).
+
+GCOMPRIS = "gcompris-qt-data"
+GCOMPRIS_RCC = "usr/share/gcompris-qt/rcc"
+
+
+def _gcompris_sounds(cache: Path, members: tuple[str, ...]) -> list[tuple[str, bytes]]:
+    """The named members (``<activity>/resource/<file>`` under ``src/activities``,
+    or ``core/...`` under ``src``), as ``(src/... path, bytes)``; a missing one fails."""
+    wanted = {("src/" if m.startswith("core/") else "src/activities/") + m for m in members}
+    found = []
+    for rcc in sorted({m.split("/", 1)[0] for m in members}):
+        found += rcc_sounds(
+            cache / GCOMPRIS / GCOMPRIS_RCC / f"{rcc}.rcc",
+            lambda name: name.removeprefix("gcompris/") in wanted,
+        )
+    files = [(name.removeprefix("gcompris/"), data) for name, data in found]
+    missing = wanted - {name for name, _ in files}
+    if missing:
+        raise ValueError(f"not in the rcc files: {sorted(missing)}")
+    return files
+
+
+# Farm animals (explore_farm_animals; dog.ogg is under 1 s) and the dog barks
+# and frogs of memory-sound.
+GCOMPRIS_ANIMALS = tuple(
+    f"explore_farm_animals/resource/animals/{n}.ogg"
+    for n in ("cat", "chickens", "cow", "duck", "horse", "owl", "pig", "sheep")
+) + tuple(
+    f"memory-sound/resource/{n}.ogg"
+    for n in ("LRBark_1_LA_cut", "LRBark_3_LA_cut", "LRFrogsInPondDuringStormLACut")
+)
+# Recorded effects of at least 1 s: lock gates and water (canal_lock, watercycle,
+# core), boat, train, helicopter, arrow, coins, and Lionel Allorge's memory-sound
+# recordings. Left out: UI sounds (clicks, bonus, win, crash, bleep), sounds
+# under 1 s, chronos' space sounds (possible radio voices), watercycle's
+# apert.wav, ballcatch's youcannot.wav, mining's sparkle, the GCompris intro
+# tune, and memory-sound's guitar notes, gong, ring, heart beat, "weird" sounds
+# and LRLaPause_short (music).
+GCOMPRIS_SFX: dict[str, tuple[str, ...]] = {  # kind -> members
+    "door_object": ("canal_lock/resource/door_open.wav", "canal_lock/resource/door_close.wav"),
+    "machinery": ("canal_lock/resource/lock.wav", "money/resource/money2.wav"),
+    "weather_water": (
+        "canal_lock/resource/water_fill.wav",
+        "core/resource/sounds/water.wav",
+        "memory-sound/resource/LRRain_in_garden_01_LA_cut.ogg",
+    ),
+    "vehicle": (
+        "watercycle/resource/harbor1.wav",
+        "watercycle/resource/harbor2.wav",
+        "railroad/resource/sounds/train.wav",
+        "guessnumber/resource/helicopter.wav",
+        "memory-sound/resource/LRStartAndStopCarEngine1LACut.ogg",
+        "memory-sound/resource/LRTrain_slowing_down_01_LA_cut.ogg",
+    ),
+    "fire": ("memory-sound/resource/LRFireballs_01_LA.ogg",),
+    "explosion_impact": (
+        "target/resource/arrow.wav",
+        "memory-sound/resource/LRHits_01_LA.ogg",
+        "memory-sound/resource/LRObject_falling_01_LA.ogg",
+        "memory-sound/resource/LRObject_falling_02_LA.ogg",
+    ),
+    "crowd": ("memory-sound/resource/LRApplauses_1_LA_cut.ogg",),
+}
+
+
+def _gcompris_noise(cache, writer, rng, *, name, members, kind_of, cap):
+    licence_of = _dep5_licence(cache / GCOMPRIS / "usr/share/doc/gcompris-qt-data/copyright")
+    collection = NoiseCollection(name, GCOMPRIS, "per file", (), cap=cap)
+    files = _gcompris_sounds(cache, members)
+    _add_noise(cache, writer, rng, collection, kind_of=kind_of, files=files, licence_of=licence_of)
+
+
+def gcompris_animals(cache: Path, writer: Writer, rng: np.random.Generator) -> None:
+    """GCompris' farm animal calls, dog barks and pond frogs (per-file licences)."""
+    _gcompris_noise(
+        cache,
+        writer,
+        rng,
+        name="gcompris-animals",
+        members=GCOMPRIS_ANIMALS,
+        kind_of=lambda _: "animal",
+        cap=40,
+    )
+
+
+def gcompris_sfx(cache: Path, writer: Writer, rng: np.random.Generator) -> None:
+    """GCompris' recorded effects, kinds from ``GCOMPRIS_SFX`` (per-file licences)."""
+    kind_of = {m.rsplit("/", 1)[1]: kind for kind, members in GCOMPRIS_SFX.items() for m in members}
+    _gcompris_noise(
+        cache,
+        writer,
+        rng,
+        name="gcompris-sfx",
+        members=tuple(m for members in GCOMPRIS_SFX.values() for m in members),
+        kind_of=lambda name: kind_of[name.rsplit("/", 1)[1]],
+        cap=40,
+    )
+
+
+def _gcompris_music(cache, writer, rng, *, name, members, kind_of, licence_of, cap):
+    """3-s windows spread over each track (``make_training_table``'s music rule),
+    a seeded sample of at most ``cap``; one group per track."""
+    version = _version(cache, GCOMPRIS)
+    candidates = []
+    for member, data in _gcompris_sounds(cache, members):
+        waveform, rate = _decode_any(data)
+        for start, clip in mtt._clips(waveform, rate, "Music"):
+            if mtt._is_audible(clip) and _dbfs(clip) >= SILENT_DBFS:
+                candidates.append((member, start, clip, rate))
+    keep = sorted(rng.choice(len(candidates), min(cap, len(candidates)), replace=False))
+    print(f"{name}: {len(keep)} of {len(candidates)} clips from {len(members)} files", file=sys.stderr)
+    for index in keep:
+        member, start, clip, rate = candidates[index]
+        writer.add(
+            clip,
+            rate,
+            label="Music",
+            kind=kind_of(member),
+            collection=name,
+            group=f"{name}:{Path(member).stem}",
+            package=GCOMPRIS,
+            version=version,
+            licence=licence_of(member),
+            source=f"{member}@{start:.2f}",
+        )
+
+
+# explore_world_music: instrumental recordings, with the licences of the
+# activity's own README (debian/copyright covers them only by its GPL-3+
+# catch-all). Left out: italy.ogg (Caruso singing), mexico.ogg (a mariachi
+# national anthem), middleeast.ogg (a Safiye Ayla song) and america.ogg (a
+# rock'n'roll track whose vocals could not be ruled out).
+GCOMPRIS_WORLD_MUSIC = {  # file -> (kind, licence, what it is)
+    "africa": ("mixed_genre", "CC0-1.0", "djembe accompaniment, Michi Henning"),
+    "australia": ("mixed_genre", "public-domain", "didgeridoo, Jouke Kooistra and Rob Tol"),
+    "beethoven": ("orchestral", "CC0-1.0", "Symphony No. 9, 2nd movement, Drummyfish"),
+    "ireland": ("mixed_genre", "CC-BY-3.0", "The Wind that Shakes the Barley, peakfiddler"),
+    "japan": ("mixed_genre", "CC0-1.0", "taiko, Scott Harding"),
+}
+
+
+def gcompris_world_music(cache: Path, writer: Writer, rng: np.random.Generator) -> None:
+    """GCompris' "explore world music" recordings (instrumental ones only)."""
+
+    def entry(member: str):
+        return GCOMPRIS_WORLD_MUSIC[Path(member).stem]
+
+    _gcompris_music(
+        cache,
+        writer,
+        rng,
+        name="gcompris-world-music",
+        members=tuple(f"explore_world_music/resource/music/{n}.ogg" for n in GCOMPRIS_WORLD_MUSIC),
+        kind_of=lambda member: entry(member)[0],
+        licence_of=lambda member: entry(member)[1],
+        cap=70,
+    )
+
+
+# instruments: short recorded phrases of one melodic instrument each. The
+# unpitched or single-stroke percussion (bongo, castanets, cymbal, drum kit,
+# maracas, snare drum, tambourine, timpani, triangle) is left out: neither
+# clearly music nor noise.
+GCOMPRIS_INSTRUMENTS = (
+    "accordion",
+    "banjo",
+    "cello",
+    "clarinet",
+    "electric_guitar",
+    "flute_traversiere",
+    "guitar",
+    "harmonica",
+    "harp",
+    "horn",
+    "organ",
+    "piano",
+    "saxophone",
+    "trombone",
+    "trumpet",
+    "tuba",
+    "violin",
+)
+
+
+def gcompris_instruments(cache: Path, writer: Writer, rng: np.random.Generator) -> None:
+    """GCompris' recorded solo instruments (real recordings, not rendered MIDI)."""
+    _gcompris_music(
+        cache,
+        writer,
+        rng,
+        name="gcompris-instruments",
+        members=tuple(f"instruments/resource/{n}.ogg" for n in GCOMPRIS_INSTRUMENTS),
+        kind_of=lambda _: "solo_instrument",
+        licence_of=_dep5_licence(cache / GCOMPRIS / "usr/share/doc/gcompris-qt-data/copyright"),
+        cap=70,
+    )
+
+
+# GCompris collections -> (builder, package); part of MORE_BUILDERS
+GCOMPRIS_BUILDERS = {
+    "gcompris-animals": (gcompris_animals, GCOMPRIS),
+    "gcompris-sfx": (gcompris_sfx, GCOMPRIS),
+    "gcompris-world-music": (gcompris_world_music, GCOMPRIS),
+    "gcompris-instruments": (gcompris_instruments, GCOMPRIS),
+}
+
+
+# ----------------------------------------------------------- OpenClonk (C4Group)
+
+OPENCLONK = "openclonk-data"
+OPENCLONK_SOUNDS = "usr/share/games/openclonk/Sound.ocg"
+# (pattern on the member path, kind or None to leave out); the first match wins.
+# Left out: voices (the Clonk skins, singing included, breathing, munching),
+# fictional creatures voiced by people (Mooq, Puka, Chippie, Monster, and the
+# fish's munch made from a human one), and the interface's fanfares and clicks.
+OPENCLONK_KINDS: tuple[tuple[str, str | None], ...] = (
+    (
+        r"^UI\.ocg/|^Clonk\.ocg/Skin\.ocg/|^Clonk\.ocg/Action\.ocg/(Breathing|GroupAttack|Munch|Grab|UnGrab)",
+        None,
+    ),
+    (r"^Animals\.ocg/(Mooq|Puka|Chippie|Monster|Fish)\.ocg/", None),
+    (r"^Animals\.ocg/LavaCore", "other_sfx"),
+    (r"^Animals\.ocg/|^Environment\.ocg/BirdsLoop", "animal"),
+    (r"^Environment\.ocg/(WindLoop|Waterfall|Lightning)|^Liquids\.ocg/|DivingLoop", "weather_water"),
+    (r"^Environment\.ocg/(Disasters|Tree)\.ocg/", "explosion_impact"),
+    (r"^Fire\.ocg/(Fire|Fuse|Inflame|Smoke|Spark|Blowout|Fireball)", "fire"),
+    (
+        r"^Fire\.ocg/|^Hits\.ocg/(?!.*WoodCreak)|PlaneCrash|Weapons\.ocg/(?!.*((?<!Gun)Shoot\d|Throw\d|WeaponSwing|Click|Draw|Load|GetArrow|PutAway))",
+        "explosion_impact",
+    ),
+    (r"^Clonk\.ocg/Movement\.ocg/", "footsteps"),
+    (r"PropellerLoop", "vehicle"),
+    (
+        r"^Objects\.ocg/Electrical|^Structures\.ocg/(Elevator|FanLoop|Furnace|Pumpjack|SawmillRipcut|SteamEngine|WheelsTurn|Repair|FinishBuilding)",
+        "machinery",
+    ),
+    (
+        r"WoodCreak|Click|Draw|Load|GetArrow|PutAway|^Objects\.ocg/(Lorry|WallKit|Catapult_Launch|Connect)|^Structures\.ocg/(?!EjectionPop)",
+        "door_object",
+    ),
+    (
+        r"^Objects\.ocg/(Arrow\.ocg/HitGround|Balloon\.ocg/Pop|Boompack\.ocg/Launch|Clonk|DiamondDigOut|Pickaxe\.ocg/)",
+        "explosion_impact",
+    ),
+    (r".", "other_sfx"),
+)
+# Sound.ocg/authors.txt: these are CC0; everything else is CC-BY-3.0.
+OPENCLONK_CC0 = (
+    r"Balloon\.ocg/Pop|Hits\.ocg/(SoftTouch\d|SoftHit2|GeneralHit\d)|Metal\.ocg/DullMetalHit\d|"
+    r"Wood\.ocg/DullWoodHit2|Glass\.ocg/GlassHit\d|Catapult_Launch|Fire\.ocg/BlastLiquid1|Rock\.ocg/RockHit\d|"
+    r"Fire\.ocg/Fuse|LightMetalHit2|Disasters\.ocg/Earthquake\.|WoodCreak\d|Liquids\.ocg/Boiling|"
+    r"Fire\.ocg/Blowout|Structures\.ocg/SteamEngine|Structures\.ocg/Pumpjack|MosquitoBuzz|Furnace\.ocg/|"
+    r"SawmillRipcut|LavaCore\.ocg/Fossilize"
+)
+
+
+def _openclonk_kind(member: str) -> str | None:
+    return next(kind for pattern, kind in OPENCLONK_KINDS if re.search(pattern, member))
+
+
+def openclonk_noise(cache: Path, writer: Writer, rng: np.random.Generator) -> None:
+    """OpenClonk's recorded effects and ambiences from its C4Group sound archive
+    (animals, rain, wind, thunder, water, fire, machines, a propeller, footsteps,
+    doors and impacts); authors per file in ``Sound.ocg/authors.txt``."""
+    files = [
+        (member, data)
+        for member, data in c4group_members(cache / OPENCLONK / OPENCLONK_SOUNDS)
+        if member.lower().endswith((".ogg", ".wav")) and _openclonk_kind(member)
+    ]
+    _add_noise(
+        cache,
+        writer,
+        rng,
+        NoiseCollection("openclonk-noise", OPENCLONK, "per file", (), cap=250),
+        kind_of=lambda member: _openclonk_kind(member) or "other_sfx",
+        files=files,
+        licence_of=lambda member: "CC0-1.0" if re.search(OPENCLONK_CC0, member) else "CC-BY-3.0",
+    )
+
+
 # collection -> (builder, package)
 MORE_BUILDERS = {
     "tuxpaint-stamps-desc": (tuxpaint_speech, "tuxpaint-stamps-default"),
@@ -1655,6 +1942,8 @@ MORE_BUILDERS = {
         name: (_file_noise_builder(name), FILE_NOISE_COLLECTIONS[name][0].package)
         for name in FILE_NOISE_COLLECTIONS
     },
+    **GCOMPRIS_BUILDERS,
+    "openclonk-noise": (openclonk_noise, OPENCLONK),
 }
 MORE_PACKAGES = tuple(sorted({package for _, package in MORE_BUILDERS.values()}))
 
