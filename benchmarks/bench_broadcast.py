@@ -421,10 +421,9 @@ def main(argv: list[str] | None = None) -> int:
     by_label, held, truly = read_manifest(args.manifest, args.held_out)
     rng = np.random.default_rng(args.seed)
     material = Material(by_label, rng, args.packages)
-    print(
-        f"manifest {args.manifest.name}: collections {', '.join(held)}"
-        f" ({'held out from training' if truly else 'NOT held out: seen in training'})"
-    )
+    shipped = "held out from the shipped model" if truly else "NOT held out from the shipped model"
+    given = "; the model given by --model should be trained without them (not checked)" if args.model else ""
+    print(f"manifest {args.manifest.name}: collections {', '.join(held)} ({shipped}{given})")
     if not material.contiguous:
         print("warning: no music file of 10 s or more; music items are joined windows of one track")
     if not material.noise:

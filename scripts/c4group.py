@@ -41,6 +41,7 @@ from __future__ import annotations
 
 import gzip
 import struct
+import zlib
 from pathlib import Path
 
 __all__ = ["C4GroupError", "c4group_members", "parse_group"]
@@ -104,8 +105,10 @@ def parse_group(data: bytes, prefix: str = "") -> list[tuple[str, bytes]]:
     if header[:28].split(b"\0", 1)[0] != GROUP_ID:
         raise C4GroupError(f"{prefix or 'group'}: bad group id")
     ver1, ver2, n_entries = struct.unpack_from("<3i", header, 28)
-    if ver1 != 1 or ver2 > 2 or n_entries < 0:
+    if ver1 != 1 or ver2 > 2:
         raise C4GroupError(f"{prefix or 'group'}: unsupported version {ver1}.{ver2}")
+    if n_entries < 0:
+        raise C4GroupError(f"{prefix or 'group'}: negative entry count {n_entries}")
     table_end = HEADER_SIZE + n_entries * ENTRY_SIZE
     if len(data) < table_end:
         raise C4GroupError(f"{prefix or 'group'}: entry table truncated")
@@ -115,7 +118,9 @@ def parse_group(data: bytes, prefix: str = "") -> list[tuple[str, bytes]]:
     for k in range(n_entries):
         raw_name, _packed, child, size, _unused = _ENTRY.unpack_from(data, HEADER_SIZE + k * ENTRY_SIZE)
         name = raw_name.split(b"\0", 1)[0].decode("utf-8", errors="replace")
-        if size < 0 or pos + size > len(data):
+        if size < 0:
+            raise C4GroupError(f"{prefix}{name}: negative entry size {size}")
+        if pos + size > len(data):
             raise C4GroupError(f"{prefix}{name}: entry data truncated")
         content = data[pos : pos + size]
         pos += size
@@ -148,7 +153,11 @@ def c4group_members(path: str | Path) -> list[tuple[str, bytes]]:
     raw = Path(path).read_bytes()
     if raw[:2] not in (_MAGIC_C4, _MAGIC_GZIP):
         raise C4GroupError(f"{path}: not a packed C4Group (magic {raw[:2].hex()})")
-    return parse_group(gzip.decompress(_MAGIC_GZIP + raw[2:]))
+    try:
+        stream = gzip.decompress(_MAGIC_GZIP + raw[2:])
+    except (OSError, EOFError, zlib.error) as error:
+        raise C4GroupError(f"{path}: the compressed stream is damaged ({error})") from None
+    return parse_group(stream)
 
 
 if __name__ == "__main__":

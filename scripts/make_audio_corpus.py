@@ -781,12 +781,13 @@ def _sequences(short: dict, rng: np.random.Generator, count: int) -> list:
         group = groups[rng.integers(len(groups))]
         effects = short[group]
         target = rng.uniform(1.5, 4.0) * RATE
-        pieces, names, total, first = [], [], 0, None
+        pieces, names, used, total, first = [], [], [], 0, None
         while total < target:
             name, effect = effects[rng.integers(len(effects))]
             gap = rng.standard_normal(int(rng.uniform(0.05, 0.4) * RATE)) * 10 ** (-70 / 20)
             pieces += [effect.astype(np.float64), gap]
             names.append(Path(name.split(" ", 1)[-1] if "#" in name else name).name)
+            used.append(name)
             first = first or name
             total += len(effect) + len(gap)
         clip = np.concatenate(pieces)[: int(target)].astype(np.float32)
@@ -797,7 +798,7 @@ def _sequences(short: dict, rng: np.random.Generator, count: int) -> list:
                 0.0,
                 clip,
                 RATE,
-                (source, f"sequence_of_{len(names)}_effects"),
+                (source, f"sequence_of_{len(names)}_effects", tuple(sorted(set(used)))),
             )
         )
     return out
@@ -865,7 +866,14 @@ def _add_noise(
             licence = OPENSFX_LICENCES[short]
         else:
             group, short = _noise_group(name), name
-            licence = licence_of(name) if licence_of else collection.licence
+            # A run's effects may carry different licences (CC0 and CC-BY hits of one
+            # group): the row names them all.
+            members = sequence[2] if sequence is not None else (name,)
+            licence = (
+                " and ".join(sorted({licence_of(member) for member in members}))
+                if licence_of
+                else collection.licence
+            )
         writer.add(
             clip,
             rate,
@@ -1651,6 +1659,7 @@ def unknown_horizons_ambient(cache: Path, writer: Writer, rng: np.random.Generat
 
 GCOMPRIS = "gcompris-qt-data"
 GCOMPRIS_RCC = "usr/share/gcompris-qt/rcc"
+GCOMPRIS_COPYRIGHT = "usr/share/doc/gcompris-qt-data/copyright"
 
 
 def _gcompris_sounds(cache: Path, members: tuple[str, ...]) -> list[tuple[str, bytes]]:
@@ -1714,7 +1723,7 @@ GCOMPRIS_SFX: dict[str, tuple[str, ...]] = {  # kind -> members
 
 
 def _gcompris_noise(cache, writer, rng, *, name, members, kind_of, cap):
-    licence_of = _dep5_licence(cache / GCOMPRIS / "usr/share/doc/gcompris-qt-data/copyright")
+    licence_of = _dep5_licence(cache / GCOMPRIS / GCOMPRIS_COPYRIGHT)
     collection = NoiseCollection(name, GCOMPRIS, "per file", (), cap=cap)
     files = _gcompris_sounds(cache, members)
     _add_noise(cache, writer, rng, collection, kind_of=kind_of, files=files, licence_of=licence_of)
@@ -1841,7 +1850,7 @@ def gcompris_instruments(cache: Path, writer: Writer, rng: np.random.Generator) 
         name="gcompris-instruments",
         members=tuple(f"instruments/resource/{n}.ogg" for n in GCOMPRIS_INSTRUMENTS),
         kind_of=lambda _: "solo_instrument",
-        licence_of=_dep5_licence(cache / GCOMPRIS / "usr/share/doc/gcompris-qt-data/copyright"),
+        licence_of=_dep5_licence(cache / GCOMPRIS / GCOMPRIS_COPYRIGHT),
         cap=70,
     )
 
@@ -1860,9 +1869,12 @@ GCOMPRIS_BUILDERS = {
 OPENCLONK = "openclonk-data"
 OPENCLONK_SOUNDS = "usr/share/games/openclonk/Sound.ocg"
 # (pattern on the member path, kind or None to leave out); the first match wins.
-# Left out: voices (the Clonk skins, singing included, breathing, munching),
-# fictional creatures voiced by people (Mooq, Puka, Chippie, Monster, and the
-# fish's munch made from a human one), and the interface's fanfares and clicks.
+# Left out: voices (the Clonk skins, singing included, breathing, munching, a
+# group's battle cry), grabbing sounds under 0.1 s, fictional creatures voiced by
+# people (Mooq, Puka, Chippie, Monster, and the fish's munch made from a human
+# one), and the interface's fanfares and clicks. In the weapons' folders, shots,
+# throws, swings and handling (clicks, drawing, loading) are told apart from
+# hits by name: a shot is "Shoot<n>", except a gun's "GunShoot<n>", a hit.
 OPENCLONK_KINDS: tuple[tuple[str, str | None], ...] = (
     (
         r"^UI\.ocg/|^Clonk\.ocg/Skin\.ocg/|^Clonk\.ocg/Action\.ocg/(Breathing|GroupAttack|Munch|Grab|UnGrab)",
@@ -1894,7 +1906,8 @@ OPENCLONK_KINDS: tuple[tuple[str, str | None], ...] = (
     ),
     (r".", "other_sfx"),
 )
-# Sound.ocg/authors.txt: these are CC0; everything else is CC-BY-3.0.
+# Sound.ocg/authors.txt: these are CC0; everything else is CC-BY-3.0. (It names
+# "LiquidBlast1", taken to be Fire.ocg/BlastLiquid1, the only such file.)
 OPENCLONK_CC0 = (
     r"Balloon\.ocg/Pop|Hits\.ocg/(SoftTouch\d|SoftHit2|GeneralHit\d)|Metal\.ocg/DullMetalHit\d|"
     r"Wood\.ocg/DullWoodHit2|Glass\.ocg/GlassHit\d|Catapult_Launch|Fire\.ocg/BlastLiquid1|Rock\.ocg/RockHit\d|"
@@ -1922,7 +1935,7 @@ def openclonk_noise(cache: Path, writer: Writer, rng: np.random.Generator) -> No
         writer,
         rng,
         NoiseCollection("openclonk-noise", OPENCLONK, "per file", (), cap=250),
-        kind_of=lambda member: _openclonk_kind(member) or "other_sfx",
+        kind_of=_openclonk_kind,
         files=files,
         licence_of=lambda member: "CC0-1.0" if re.search(OPENCLONK_CC0, member) else "CC-BY-3.0",
     )

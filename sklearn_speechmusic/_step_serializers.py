@@ -270,12 +270,23 @@ def rebuild_step(step: dict, arrays: dict[str, np.ndarray]):
 def check_widths_chain(steps: list[tuple[str, Any]]) -> None:
     """Each step takes as many features as the one before it gives."""
     width = None
+    previous = None
     for step_name, step in steps:
         takes = getattr(step, "n_features_in_", None)
         if width is not None and takes is not None and takes != width:
+            hint = ""
+            # By name: importing the extractor here would load the audio stack.
+            if type(previous).__name__ == "AudioFeatureExtractor":
+                hint = (
+                    f": it was probably fitted on the {takes} features of another version of "
+                    f"AudioFeatureExtractor, and this version computes {width}; refit the "
+                    "pipeline on audio (or on a feature table of this version), or load it "
+                    "with the version that saved it"
+                )
             raise ValueError(
-                f"step {step_name!r} takes {takes} features but the step before it gives {width}"
+                f"step {step_name!r} takes {takes} features but the step before it gives {width}{hint}"
             )
+        previous = step
         if hasattr(step, "get_feature_names_out") and takes is None:
             width = len(step.get_feature_names_out())
         else:

@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 from sklearn.linear_model import LogisticRegression
-from sklearn.pipeline import make_pipeline
+from sklearn.pipeline import Pipeline, make_pipeline
 from sklearn.preprocessing import StandardScaler
 
 from sklearn_speechmusic import (
@@ -346,3 +346,18 @@ def test_killed_save_keeps_the_previous_file(table_model, tmp_path):
         process.kill()
         process.wait()
         assert isinstance(load_model(path), type(table_model[0]))
+
+
+def test_a_model_fitted_on_another_feature_set_is_refused_with_advice(table_model, tmp_path):
+    """A pipeline saved by a version whose extractor computed other features says so on load."""
+    fitted = table_model[0]
+    width = fitted.steps[0][1].n_features_in_
+    pipeline = Pipeline([("audiofeatureextractor", AudioFeatureExtractor()), *fitted.steps])
+    path = save_model(pipeline, tmp_path / "old.skm")
+    computes = len(AudioFeatureExtractor().get_feature_names_out())
+    with pytest.raises(
+        ModelFormatError, match=f"probably fitted on the {width} features of another version"
+    ) as raised:
+        load_model(path)
+    assert f"this version computes {computes}" in str(raised.value)
+    assert "refit the pipeline" in str(raised.value)
