@@ -11,8 +11,13 @@ Speech/Music/Noise):
   10 s or more; with none, windows of one track are joined and the report says so;
 * speech over a music bed 10-15 dB down, labelled Speech (the broadcast
   convention);
-* noise: a 4-12 s excerpt of a Noise clip, looped when shorter (synthetic rain,
-  engine and wind noise when the manifest has none);
+* noise: 4-12 s of one noise collection: its recordings in random order, each
+  trimmed of its quiet ends, back to back, a contiguous excerpt of the last one
+  (whole recordings where ``--packages`` has their package unpacked, else the
+  clips; a recording comes back only when the collection has run out).
+  ``--noise-items looped`` instead loops one clip, which turns a short effect into
+  a periodic rhythm (the construction of earlier versions; synthetic rain, engine
+  and wind noise when the manifest has none);
 * cuts from one music track straight into another (no label change);
 * 0.5-2 s silences between items. A room-noise floor at -65..-55 dBFS runs
   under the whole programme, so silences are that floor, not digital zeros.
@@ -40,7 +45,9 @@ pytextgrid). Its ffmpeg comes from the ``imageio-ffmpeg`` wheel when none is on
 PATH. Its labels speech/music/noise/noEnergy map to Speech/Music/Noise/Silence.
 
 Run: ``python benchmarks/bench_broadcast.py [--manifest CSV] [--held-out C ...]
-[--model PATH.skm] [--programmes 3] [--minutes 5] [--no-ina]``.
+[--model PATH.skm] [--programmes 3] [--minutes 5] [--noise-items recordings|looped]
+[--no-ina]``. Noise frames hang on few items: use ``--programmes 24`` or more to
+compare models.
 """
 
 from __future__ import annotations
@@ -64,6 +71,7 @@ LABELS = ("Speech", "Music", "Noise", "Silence")
 FRAME = 0.01
 SHORT = 3.0
 MIN_CONTIGUOUS = 10.0
+NOISE_ITEMS = ("recordings", "looped")
 
 
 # ------------------------------------------------------------------ the material
@@ -125,6 +133,33 @@ def _whole_tracks(music: list[dict], packages: Path) -> dict[str, str]:
     return tracks
 
 
+def _noise_recordings(noise: list[dict], packages: Path | None) -> dict[str, list[str]]:
+    """Per collection, the whole recordings its Noise clips were cut from, where unpacked, else the clips.
+
+    A noise row's ``source`` reads ``path/in/package.ogg@start``, inside its ``package``.
+    """
+    recordings: dict[str, list[str]] = {}
+    for row in noise:
+        inside = row.get("source", "").rpartition("@")[0]
+        candidate = packages / row["package"] / inside if packages and inside and row.get("package") else None
+        path = str(candidate) if candidate is not None and candidate.is_file() else row["path"]
+        paths = recordings.setdefault(row["collection"], [])
+        if path not in paths:
+            paths.append(path)
+    return recordings
+
+
+def _without_quiet_ends(x: np.ndarray, below_peak_db: float = 40.0) -> np.ndarray:
+    """``x`` without its leading and trailing 20-ms frames ``below_peak_db`` under its loudest frame."""
+    hop = int(0.02 * RATE)
+    frames = x[: x.size // hop * hop].reshape(-1, hop)
+    if not len(frames):
+        return x
+    power = (frames.astype(np.float64) ** 2).mean(axis=1)
+    loud = np.flatnonzero(power > power.max() * 10 ** (-below_peak_db / 10))
+    return x[loud[0] * hop : (loud[-1] + 1) * hop] if loud.size else x[:0]
+
+
 def _load(path: str) -> np.ndarray:
     import soundfile
     import soxr
@@ -169,10 +204,14 @@ def _synthetic_noise(kind: int, seconds: float, rng) -> np.ndarray:
 class Material:
     """Draws items from the held-out rows."""
 
-    def __init__(self, by_label: dict, rng, packages: Path | None = None):
+    def __init__(self, by_label: dict, rng, packages: Path | None = None, noise_items: str = "recordings"):
+        if noise_items not in NOISE_ITEMS:
+            raise ValueError(f"noise_items must be one of {NOISE_ITEMS}; got {noise_items!r}.")
         self.rng = rng
         self.speech = by_label["Speech"]
         self.noise = by_label["Noise"]
+        self.looped_noise = noise_items == "looped"
+        self.noise_recordings = _noise_recordings(self.noise, packages)
         music = by_label["Music"]
         tracks = _whole_tracks(music, packages) if packages is not None else {}
         candidates = [{"path": path, "group": group} for path, group in tracks.items()] + music
@@ -212,9 +251,24 @@ class Material:
         n = int(seconds * RATE)
         if not self.noise:
             return _synthetic_noise(int(self.rng.integers(3)), seconds, self.rng)
-        clip = _load(self.noise[self.rng.integers(len(self.noise))]["path"])
-        start = self.rng.integers(0, max(1, clip.size - n))
-        return np.resize(clip[start : start + n], n)
+        if self.looped_noise:
+            clip = _load(self.noise[self.rng.integers(len(self.noise))]["path"])
+            start = self.rng.integers(0, max(1, clip.size - n))
+            return np.resize(clip[start : start + n], n)
+        collections = sorted(self.noise_recordings)
+        paths = self.noise_recordings[collections[self.rng.integers(len(collections))]]
+        order = self.rng.permutation(len(paths))
+        parts, total, tried = [], 0, 0
+        while total < n:
+            if tried == len(paths) and not total:
+                raise SystemExit("every noise recording of a held-out collection is silent")
+            recording = _without_quiet_ends(_load(paths[order[tried % len(paths)]]))
+            tried += 1
+            take = min(recording.size, n - total)
+            start = int(self.rng.integers(0, recording.size - take + 1))
+            parts.append(recording[start : start + take])
+            total += take
+        return np.concatenate(parts)
 
 
 def build_programme(material: Material, minutes: float, rng) -> tuple[np.ndarray, list, list[float]]:
@@ -408,7 +462,14 @@ def main(argv: list[str] | None = None) -> int:
         type=Path,
         default=PACKAGE_CACHE if PACKAGE_CACHE.is_dir() else None,
         help="the unpacked packages the corpus was cut from (make_audio_corpus.py's CACHE), "
-        f"for contiguous music excerpts of whole tracks (default {PACKAGE_CACHE} where present)",
+        "for contiguous excerpts of whole music tracks and noise recordings "
+        f"(default {PACKAGE_CACHE} where present)",
+    )
+    parser.add_argument(
+        "--noise-items",
+        choices=NOISE_ITEMS,
+        default="recordings",
+        help="noise items: a collection's recordings back to back (default), or one clip looped",
     )
     parser.add_argument("--programmes", type=int, default=3)
     parser.add_argument("--minutes", type=float, default=5.0)
@@ -420,7 +481,7 @@ def main(argv: list[str] | None = None) -> int:
 
     by_label, held, truly = read_manifest(args.manifest, args.held_out)
     rng = np.random.default_rng(args.seed)
-    material = Material(by_label, rng, args.packages)
+    material = Material(by_label, rng, args.packages, args.noise_items)
     shipped = "held out from the shipped model" if truly else "NOT held out from the shipped model"
     given = "; the model given by --model should be trained without them (not checked)" if args.model else ""
     print(f"manifest {args.manifest.name}: collections {', '.join(held)} ({shipped}{given})")

@@ -710,7 +710,7 @@ def _opensfx_files(path: Path) -> list[tuple[str, object]]:
     """Sounds of OpenTTD's ``.cat`` archive: a table of (offset, size), then name + WAV."""
     data = path.read_bytes()
     count = (struct.unpack_from("<I", data, 0)[0] & 0x7FFFFFFF) // 8
-    files = []
+    files: list[tuple[str, object]] = []
     for index in range(count):
         offset, size = struct.unpack_from("<II", data, 8 * index)
         offset &= 0x7FFFFFFF
@@ -817,14 +817,15 @@ def _add_noise(
     kind_of=None,
     files=None,
     licence_of=None,
+    package_of=None,
 ) -> None:
     """One package's sound effects: whole effects and windows of long ones, plus runs of
     short effects of one group. ``kind_of(file name)`` names the kind (default: from
     the words of the file name); ``files`` ((name, path or bytes) pairs) replaces the
-    collection's patterns; ``licence_of(file name)`` replaces its one licence."""
+    collection's patterns; ``licence_of(file name)`` replaces its one licence;
+    ``package_of(file name)`` its one package (a run's effects must share one)."""
     kind_of = kind_of or _noise_kind
     root = cache / collection.package
-    version = _version(cache, collection.package)
     if files is None and collection.package == "openttd-opensfx":
         files = _opensfx_files(root / collection.patterns[0])
     elif files is None:
@@ -836,7 +837,8 @@ def _add_noise(
         ]
     excluded = tuple(e.lower() for e in collection.exclude + COMMON_EXCLUDE)
     files = [(n, s) for n, s in files if not any(e in ("/" + n).lower() for e in excluded)]
-    candidates, short = [], {}
+    candidates: list = []
+    short: dict[str, list] = {}
     for name, source in files:
         try:
             waveform, rate = _decode_any(source)
@@ -860,31 +862,32 @@ def _add_noise(
     )
     for index in keep:
         name, start, clip, rate, sequence = candidates[index]
+        members = sequence[2] if sequence is not None else (name,)
         if "#" in name:  # opensfx: per-sound licence in its name
-            short = name.split(" ", 1)[1]
-            group = re.sub(r"\s*\(\d\)", "", short).lower()
-            licence = OPENSFX_LICENCES[short]
+            shown = name.split(" ", 1)[1]
+            group = re.sub(r"\s*\(\d\)", "", shown).lower()
+            licence = OPENSFX_LICENCES[shown]
         else:
-            group, short = _noise_group(name), name
+            group, shown = _noise_group(name), name
             # A run's effects may carry different licences (CC0 and CC-BY hits of one
             # group): the row names them all.
-            members = sequence[2] if sequence is not None else (name,)
             licence = (
                 " and ".join(sorted({licence_of(member) for member in members}))
                 if licence_of
                 else collection.licence
             )
+        (package,) = {package_of(member) for member in members} if package_of else {collection.package}
         writer.add(
             clip,
             rate,
             label="Noise",
-            kind=kind_of(short),
+            kind=kind_of(shown),
             collection=collection.name,
             group=f"{collection.name}:{group}",
-            package=collection.package,
-            version=version,
+            package=package,
+            version=_version(cache, package),
             licence=licence,
-            source=f"{short}@{start:.2f}" if sequence is None else sequence[0],
+            source=f"{shown}@{start:.2f}" if sequence is None else sequence[0],
             synthesized=sequence is not None,
             augmentation="none" if sequence is None else sequence[1],
         )
@@ -1020,7 +1023,7 @@ def _solo_midis(path: Path, rng: np.random.Generator, parts: int = 4):
             solo.tracks.append(new)
         if program is not None:
             solo.tracks[0].insert(0, mido.Message("program_change", channel=channel, program=program, time=0))
-        name = "percussion" if channel == 9 else SOLO_PROGRAMS[program]
+        name = "percussion" if program is None else SOLO_PROGRAMS[program]  # None: channel 10
         out.append((f"ch{channel + 1}:{name}", solo))
     return out
 
@@ -1090,7 +1093,7 @@ def speech_over_music(writer: Writer, pool, rng: np.random.Generator, count: int
     for index, item in enumerate(speech):
         by_collection.setdefault(item[0], []).append(index)
     per_collection = count // len(by_collection)
-    first_row = {}
+    first_row: dict[str, dict] = {}
     for row in writer.rows:
         first_row.setdefault(row["group"], row)
     for _collection, indices in sorted(by_collection.items()):
@@ -1225,7 +1228,7 @@ def _balanced(candidates: list, rng: np.random.Generator, cap: int) -> list:
     for item in candidates:
         by_group.setdefault(item[0], []).append(item)
     queues = [[group[i] for i in rng.permutation(len(group))] for _, group in sorted(by_group.items())]
-    chosen = []
+    chosen: list = []
     while len(chosen) < cap and any(queues):
         for queue in queues:
             if queue and len(chosen) < cap:
@@ -1330,7 +1333,9 @@ def _dep5_licence(copyright_file: Path):
     (``*`` and ``?`` are wildcards; nothing else is)."""
     import fnmatch
 
-    paragraphs, fields, field = [], {}, None
+    paragraphs: list[tuple[list[str], str]] = []
+    fields: dict[str, str] = {}
+    field: str | None = None
     for line in copyright_file.read_text(encoding="utf-8", errors="replace").splitlines() + [""]:
         if not line.strip():
             if "files" in fields and "license" in fields:
@@ -1497,6 +1502,107 @@ FILE_NOISE_COLLECTIONS: dict[str, tuple[NoiseCollection, dict[str, tuple[str, ..
         ),
         {"crowd": ("crowd",)},
     ),
+    # Rain, thunder, waterfall, lava, splashes, fire, a saw, an explosion, a door, a
+    # key turning and a locked door. Music, speech, jingles and power-up tunes,
+    # grunts, the yeti's roar, the howling tree and the phone are not chosen.
+    "supertux-noise": (
+        NoiseCollection(
+            "supertux-noise",
+            "supertux-data",
+            "GPL-3+",
+            tuple(
+                f"usr/share/games/supertux2/sounds/{name}"
+                for name in (
+                    "rain.wav",
+                    "thunder.wav",
+                    "waterfall.wav",
+                    "lava.wav",
+                    "splash.*",
+                    "fire.ogg",
+                    "saw.wav",
+                    "explosion.wav",
+                    "door.wav",
+                    "turnkey.ogg",
+                    "locked.ogg",
+                )
+            ),
+            cap=40,
+        ),
+        {"door_object": ("door", "turnkey", "locked")},
+    ),
+    # Tux Paint's magic tools: rain, lightning, a tornado, ripples, and chalk, grass,
+    # smudge and block strokes. Left out as strongly pitched: waves, foam, fold.ogg and
+    # brick; as under 0.15 s: drip and fold.wav; the rainbows, kaleidoscope, pixels,
+    # TV and alien tools are not chosen (tonal, musical or synthetic).
+    "tuxpaint-magic-noise": (
+        NoiseCollection(
+            "tuxpaint-magic-noise",
+            "tuxpaint-plugins-default",
+            "GPL-2+",
+            tuple(
+                f"usr/share/tuxpaint/sounds/magic/{name}"
+                for name in (
+                    "rain.ogg",
+                    "lightning.ogg",
+                    "tornado*.ogg",
+                    "ripples.ogg",
+                    "chalk.wav",
+                    "grass.wav",
+                    "smudge.wav",
+                    "blocks.wav",
+                )
+            ),
+            cap=30,
+        ),
+        {
+            "weather_water": ("rain", "lightning", "tornado", "ripples"),
+            "other_sfx": ("chalk", "grass", "smudge", "blocks"),
+        },
+    ),
+    # A capuchin monkey (capuch_monkey.wav is the same recording 7 dB quieter), a
+    # crash, a crash into sand and a machine loop.
+    "trackballs-noise": (
+        NoiseCollection(
+            "trackballs-noise",
+            "trackballs-data",
+            "GPL-2+",
+            tuple(
+                f"usr/share/games/trackballs/sfx/{name}.wav"
+                for name in ("capuchmonk", "crash", "sandcrash", "machine_loop")
+            ),
+            cap=10,
+        ),
+        {
+            "animal": ("capuchmonk",),
+            "explosion_impact": ("crash", "sandcrash"),
+            "machinery": ("machine_loop",),
+        },
+    ),
+    # Billiard balls (struck, racked, on the table, pocketed, off the table) and
+    # applause; the crowd's "ooh" (voices), the bomb and the intro are not chosen.
+    "foobillardplus-noise": (
+        NoiseCollection(
+            "foobillardplus-noise",
+            "foobillardplus-data",
+            "GPL-2",
+            tuple(
+                f"usr/share/games/foobillardplus/data/{name}.wav"
+                for name in (
+                    "applause",
+                    "smack",
+                    "shuffleballs",
+                    "oneballontable",
+                    "ballinhole",
+                    "balloutoftable",
+                )
+            ),
+            cap=20,
+        ),
+        {
+            "crowd": ("applause",),
+            "explosion_impact": ("smack", "shuffleballs", "oneball", "ballinhole", "balloutoftable"),
+        },
+    ),
 }
 
 
@@ -1528,6 +1634,108 @@ def trigger_rally_noise(cache: Path, writer: Writer, rng: np.random.Generator) -
         kind_of=_kind_by_stem(kinds),
         files=files,
         licence_of=lambda name: "GPL-2+" if name.endswith("engine.wav") else "CC0",
+    )
+
+
+# OpenArena: pk3 archives of three packages, in the order the game loads them (a
+# later archive's file replaces an earlier one's: the 0.8.8 patch's platform sounds
+# replace pak0's).
+OPENARENA_ARCHIVES = {  # archive -> package
+    "usr/share/games/openarena/baseoa/pak0.pk3": "openarena-data",
+    "usr/share/games/openarena/baseoa/pak6-patch088.pk3": "openarena-088-data",
+    "usr/share/games/openarena/baseoa/z_oacmp-volume1-v3.pk3": "openarena-oacmp1",
+}
+# kind -> members under sound/ (a name ending in "/" is a folder). Left out: voices,
+# announcer, feedback and teamplay sounds, moans, music, the tonal drones and
+# ambiences (world/ambient/x_*, ambience03, curnt2, tim_drone1, 1shot_greg*), growls,
+# and, by measurement, the strongly pitched neonhum, energy footsteps and clank4;
+# fan.wav is a 0.3-s loop; gig01/waterfall_plus2db_22k is world/waterfall 2 dB louder.
+OPENARENA_SOUNDS = {
+    "weather_water": (
+        "world/wind1",
+        "world/wind2",
+        "world/drops",
+        "world/waterfall",
+        "world/demonwind01",
+        "world/cf_blubber01",
+        "gig01/fountain2_vol2x_44k",
+    ),
+    "fire": ("world/fire1", "world/fire2", "world/firesoft"),
+    "machinery": (
+        "world/fan4",
+        "world/tim_machine",
+        "world/tim_pump",
+        "world/machinerydrone01",
+        "world/machinerydrone02",
+        "movers/plats/",
+    ),
+    "footsteps": ("player/footsteps/",),
+    "door_object": ("movers/doors/",),
+}
+OPENARENA_EXCLUDE = ("player/footsteps/energy", "player/footsteps/clank4")
+
+
+def _openarena_path(member: str) -> str:
+    """``world/wind1`` of ``sound/world/wind1.wav`` or ``<archive>:sound/world/wind1.wav``."""
+    return member.split(":", 1)[-1].removeprefix("sound/").rsplit(".", 1)[0]
+
+
+def _openarena_matches(path: str, name: str) -> bool:
+    return path == name or (name.endswith("/") and path.startswith(name))
+
+
+def _openarena_kind(member: str) -> str | None:
+    """Kind of an OpenArena sound, None if not chosen."""
+    path = _openarena_path(member)
+    if path.startswith(OPENARENA_EXCLUDE):
+        return None
+    kinds = (
+        kind for kind, names in OPENARENA_SOUNDS.items() for name in names if _openarena_matches(path, name)
+    )
+    return next(kinds, None)
+
+
+def openarena_noise(cache: Path, writer: Writer, rng: np.random.Generator) -> None:
+    """OpenArena's world sounds (wind, drops, water, fire, machinery), platforms,
+    doors and footsteps from the pk3 archives of openarena-data, openarena-088-data
+    and openarena-oacmp1, each file from the archive the game takes it from."""
+    chosen: dict[str, tuple[str, bytes]] = {}  # member -> (archive, bytes); later wins
+    for archive, package in OPENARENA_ARCHIVES.items():
+        for member, data in _zip_sounds(cache / package / archive, _openarena_kind):
+            chosen[member] = (archive, data)
+    found = [_openarena_path(member) for member in chosen]
+    missing = [
+        name
+        for names in OPENARENA_SOUNDS.values()
+        for name in names
+        if not any(_openarena_matches(path, name) for path in found)
+    ]
+    if missing:
+        raise ValueError(f"not in the pk3 archives: {missing}")
+    files = [(f"{Path(archive).name}:{member}", data) for member, (archive, data) in sorted(chosen.items())]
+    packages = {Path(archive).name: package for archive, package in OPENARENA_ARCHIVES.items()}
+    licences = {
+        package: _dep5_licence(cache / package / f"usr/share/doc/{package}/copyright")
+        for package in packages.values()
+    }
+
+    def package_of(name: str) -> str:
+        return packages[name.split(":", 1)[0]]
+
+    def licence_of(name: str) -> str:
+        # debian/copyright names a pk3's files "<pk3 name>/<member>" (all sounds GPL-2+).
+        pk3, member = name.split(":", 1)
+        return licences[packages[pk3]](f"{Path(pk3).stem}/{member}")
+
+    _add_noise(
+        cache,
+        writer,
+        rng,
+        NoiseCollection("openarena-noise", "openarena-data", "per file", (), cap=80),
+        kind_of=_openarena_kind,
+        files=files,
+        licence_of=licence_of,
+        package_of=package_of,
     )
 
 
@@ -1941,7 +2149,7 @@ def openclonk_noise(cache: Path, writer: Writer, rng: np.random.Generator) -> No
     )
 
 
-# collection -> (builder, package)
+# collection -> (builder, package or packages)
 MORE_BUILDERS = {
     "tuxpaint-stamps-desc": (tuxpaint_speech, "tuxpaint-stamps-default"),
     "0ad-voices": (zeroad_speech, "0ad-data"),
@@ -1957,8 +2165,17 @@ MORE_BUILDERS = {
     },
     **GCOMPRIS_BUILDERS,
     "openclonk-noise": (openclonk_noise, OPENCLONK),
+    "openarena-noise": (openarena_noise, tuple(OPENARENA_ARCHIVES.values())),
 }
-MORE_PACKAGES = tuple(sorted({package for _, package in MORE_BUILDERS.values()}))
+
+
+def _packages(name: str) -> tuple[str, ...]:
+    """The packages an added collection is built from."""
+    packages = MORE_BUILDERS[name][1]
+    return (packages,) if isinstance(packages, str) else tuple(packages)
+
+
+MORE_PACKAGES = tuple(sorted({package for name in MORE_BUILDERS for package in _packages(name)}))
 
 
 def _more_rng(name: str) -> np.random.Generator:
@@ -1970,9 +2187,8 @@ def _more_rng(name: str) -> np.random.Generator:
 
 def more(cache: Path, writer: Writer, names) -> None:
     for name in names:
-        builder, package = MORE_BUILDERS[name]
-        assert package not in RESERVED_PACKAGES
-        builder(cache, writer, _more_rng(name))
+        assert not RESERVED_PACKAGES & set(_packages(name))
+        MORE_BUILDERS[name][0](cache, writer, _more_rng(name))
 
 
 def append_only(cache: Path, out: Path, names) -> pd.DataFrame:
@@ -2049,7 +2265,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     args = parser.parse_args(argv)
     if args.download:
-        download(args.cache, {MORE_BUILDERS[n][1] for n in args.only} if args.only else None)
+        download(args.cache, {p for n in args.only for p in _packages(n)} if args.only else None)
     args.out.mkdir(parents=True, exist_ok=True)
     if args.only:
         manifest = append_only(args.cache, args.out, args.only)
