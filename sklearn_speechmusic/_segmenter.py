@@ -40,7 +40,10 @@ class SpeechMusicSegmenter(BaseEstimator):
       another class;
     * boundaries move to the frame where the spectrum's statistics change;
     * segments shorter than ``min_duration`` join a neighbour; silence is
-      never absorbed (so it is the one label that can be shorter).
+      never absorbed (so it is the one label that can be shorter). A short
+      sound between two silences (a word, a footstep) grows into them to
+      ``min_duration`` where each can spare the time and keep
+      ``min_silence``, rather than vanish into them.
 
     Files are read and resampled in blocks, so memory stays flat however long
     the recording is (about 40 MB of frame values per hour). With the
@@ -331,7 +334,7 @@ class SpeechMusicSegmenter(BaseEstimator):
             segments = self._refined(segments, audio, silence)
         if frame_levels is not None:
             segments = self._with_silence(segments, windows.attrs, silence)
-        segments = absorb_short(segments, self.min_duration, keep=silence)
+        segments = absorb_short(segments, self.min_duration, keep=silence, min_keep=self.min_silence)
         segments[0][0], segments[-1][1] = 0.0, duration
         return pd.DataFrame(
             {

@@ -96,7 +96,9 @@ def runs(states: np.ndarray) -> list[tuple[int, int]]:
     return list(zip(firsts.tolist(), lasts.tolist(), strict=True))
 
 
-def absorb_short(segments: list[list], min_duration: float, *, keep=None) -> list[list]:
+def absorb_short(
+    segments: list[list], min_duration: float, *, keep=None, min_keep: float = 0.0
+) -> list[list]:
     """Merge segments shorter than ``min_duration`` into a neighbour, shortest first.
 
     Parameters
@@ -106,9 +108,13 @@ def absorb_short(segments: list[list], min_duration: float, *, keep=None) -> lis
     min_duration : float
         Shortest segment kept, in seconds.
     keep : int, default=None
-        A state whose segments are kept whatever their length (silence); a
-        short segment joins a neighbour of this state only when it has no
-        other neighbour.
+        A state whose segments are kept whatever their length (silence). A
+        short segment between two of them (or one, at an end of the
+        recording) grows into them up to ``min_duration`` when they can spare
+        the time beyond ``min_keep`` seconds each, so a word or a footstep
+        between pauses stays a sound; otherwise it joins them.
+    min_keep : float, default=0.0
+        Seconds of each ``keep`` segment that a growing neighbour leaves it.
 
     Returns
     -------
@@ -125,8 +131,20 @@ def absorb_short(segments: list[list], min_duration: float, *, keep=None) -> lis
     [[0, 9, 0, [0.9, 0.4, 0.8]]]
     >>> absorb_short([[0, 5, 0, [0.9]], [5, 5.5, 2, [1.0]], [5.5, 9, 0, [0.8]]], 1.0, keep=2)
     [[0, 5, 0, [0.9]], [5, 5.5, 2, [1.0]], [5.5, 9, 0, [0.8]]]
+
+    A short sound between two silences grows into them:
+
+    >>> absorb_short([[0, 2, 2, [1.0]], [2, 2.5, 1, [0.7]], [2.5, 4, 2, [1.0]]], 1.0, keep=2, min_keep=0.5)
+    [[0, 1.75, 2, [1.0]], [1.75, 2.75, 1, [0.7]], [2.75, 4, 2, [1.0]]]
     """
     segments = _merged([list(segment) for segment in segments])
+    if keep is not None and len(segments) > 1:
+        # Only into the silences as found: one that has absorbed a sound is no pause to grow into.
+        for index in sorted(range(len(segments)), key=lambda i: segments[i][1] - segments[i][0]):
+            need = min_duration - (segments[index][1] - segments[index][0])
+            neighbours = [i for i in (index - 1, index + 1) if 0 <= i < len(segments)]
+            if segments[index][2] != keep and need > 0 and all(segments[i][2] == keep for i in neighbours):
+                _grow_into(segments, index, neighbours, need, min_keep)
     while len(segments) > 1:
         durations = np.array([end - start if state != keep else np.inf for start, end, state, _ in segments])
         shortest = int(np.argmin(durations))
@@ -143,6 +161,26 @@ def absorb_short(segments: list[list], min_duration: float, *, keep=None) -> lis
         # The neighbours on either side of the absorbed segment may now agree.
         segments = _merged(segments)
     return segments
+
+
+def _grow_into(segments: list[list], index: int, neighbours: list[int], need: float, min_keep: float) -> None:
+    """Widen ``segments[index]`` by ``need`` seconds taken from its neighbours, half from each where they can.
+
+    Each neighbour keeps at least ``min_keep`` seconds; nothing changes when
+    together they cannot spare ``need``.
+    """
+    spare = {i: max(0.0, segments[i][1] - segments[i][0] - min_keep) for i in neighbours}
+    if sum(spare.values()) < need:
+        return
+    take = {i: min(spare[i], need / len(neighbours)) for i in neighbours}
+    for i in neighbours:  # what one side cannot give, the other does
+        take[i] += min(spare[i] - take[i], need - sum(take.values()))
+    if index - 1 in take:
+        segments[index][0] -= take[index - 1]
+        segments[index - 1][1] -= take[index - 1]
+    if index + 1 in take:
+        segments[index][1] += take[index + 1]
+        segments[index + 1][0] += take[index + 1]
 
 
 def absorb_islands(segments: list[list], max_duration: float, *, keep=None) -> list[list]:

@@ -147,6 +147,26 @@ def test_silence_is_found_relative_to_the_noise_floor(programme):
     assert found[["start", "end"]].round(1).values.tolist() == [[46.0, 47.0]]
 
 
+@pytest.mark.parametrize("min_duration", [1.0, 2.5])
+def test_a_short_sound_between_pauses_stays_a_sound(min_duration):
+    """A 0.4-s burst between 3-s pauses grows to min_duration; the pauses stay silence."""
+    rng = np.random.default_rng(2)
+    burst = _at(rng.normal(size=int(0.4 * RATE)), -20)
+    pause = np.zeros(3 * RATE)
+    music = _at(_chord(6, (262, 330, 392)), -20)
+    waveform = np.concatenate([music, pause, burst, pause, music])
+    waveform = (waveform + _at(rng.normal(size=waveform.size), FLOOR_DB)).astype(np.float32)
+    segmenter = SpeechMusicSegmenter(stub(["Speech", "Noise", "Music"]), min_duration=min_duration)
+    segments = segmenter.segment((waveform, RATE))
+    centre = 9.2
+    row = segments[(segments["start"] <= centre) & (segments["end"] > centre)].iloc[0]
+    assert row["label"] != "Silence", segments
+    assert row["end"] - row["start"] == pytest.approx(min_duration, abs=0.05), segments
+    assert [label_at(segments, t) for t in (7.5, 11.0)] == ["Silence", "Silence"], segments
+    silences = segments[segments["label"] == "Silence"]
+    assert ((silences["end"] - silences["start"]) >= 0.5).all(), segments
+
+
 def test_a_recording_that_is_never_silent_keeps_its_quiet_passages():
     rng = np.random.default_rng(1)
     loud = _at(_chord(6, (262, 330, 392)), -14)
