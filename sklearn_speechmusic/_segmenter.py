@@ -12,13 +12,24 @@ from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 
 from ._boundaries import change_point
 from ._segment_windows import read_windows
-from ._smoothing import absorb_islands, absorb_short, long_runs, overlay, runs, silent_frames, smooth_states
+from ._smoothing import (
+    absorb_islands,
+    absorb_short,
+    evidence_clear_of,
+    long_runs,
+    overlay,
+    runs,
+    silent_frames,
+    smooth_states,
+)
 
 #: Label of stretches at the recording's noise floor (or below ``silence_db``).
 SILENCE = "Silence"
 _SEGMENT_COLUMNS = ["start", "end", "label", "confidence"]
 # Columns of window_probabilities before the class columns.
 _WINDOW_COLUMNS = ["start", "end", "center", "level_db"]
+# A window more than this share silence says little about the sound in it.
+_MAX_SILENT_SHARE = 1 / 6
 
 
 class SpeechMusicSegmenter(BaseEstimator):
@@ -33,6 +44,10 @@ class SpeechMusicSegmenter(BaseEstimator):
     at least ``min_silence`` seconds at the recording's own noise floor (or
     below ``silence_db``). Then:
 
+    * a window more than a sixth silence takes the probabilities of the
+      nearest window of its sounding stretch that is not: a window mixing a
+      pause with a sound is heard badly (music entering after a pause as
+      noise), so the label comes from windows clear of the pause;
     * a segment no longer than the windows straddling one change (``window
       + hop``) between two segments of one label takes that label: no window
       heard it alone, so it is the trace of a change (a cut between two music
@@ -305,6 +320,16 @@ class SpeechMusicSegmenter(BaseEstimator):
         # Silence is the model's own class when it has one, else a label of its own.
         silence = classes.index(SILENCE) if SILENCE in classes else len(classes)
         labels = np.array(classes + ([SILENCE] if silence == len(classes) else []), dtype=object)
+        frame_levels = windows.attrs.get("frame_level_db")
+        gaps = self._silent_gaps(windows.attrs) if frame_levels is not None else []
+        if gaps:
+            probabilities = evidence_clear_of(
+                probabilities,
+                windows["start"].to_numpy(),
+                windows["end"].to_numpy(),
+                gaps,
+                max_share=_MAX_SILENT_SHARE,
+            )
         states = smooth_states(
             probabilities,
             self.smoothing,
@@ -312,7 +337,6 @@ class SpeechMusicSegmenter(BaseEstimator):
             switch_penalty=self.switch_penalty,
         )
         confidence = probabilities[np.arange(len(states)), np.minimum(states, len(classes) - 1)]
-        frame_levels = windows.attrs.get("frame_level_db")
         if frame_levels is None and self.silence_db is not None:
             # A table without frame levels: silence window by window, at the fixed threshold.
             quiet = windows["level_db"].to_numpy() < self.silence_db
@@ -333,7 +357,7 @@ class SpeechMusicSegmenter(BaseEstimator):
         if self.refine_boundaries and audio is not None:
             segments = self._refined(segments, audio, silence)
         if frame_levels is not None:
-            segments = self._with_silence(segments, windows.attrs, silence)
+            segments = overlay(segments, gaps, silence)
         segments = absorb_short(segments, self.min_duration, keep=silence, min_keep=self.min_silence)
         segments[0][0], segments[-1][1] = 0.0, duration
         return pd.DataFrame(
@@ -358,19 +382,18 @@ class SpeechMusicSegmenter(BaseEstimator):
                 left[1] = right[0] = change_point(audio, low, high, settings)
         return segments
 
-    def _with_silence(self, segments: list[list], attrs, silence: int) -> list[list]:
-        """Stretches at the noise floor cut out of the segments as silence."""
+    def _silent_gaps(self, attrs) -> list[tuple[float, float]]:
+        """``(start, end)`` of every stretch of at least ``min_silence`` at the noise floor, in seconds."""
         levels = np.asarray(attrs["frame_level_db"], dtype=float)
         step, length = float(attrs["frame_step"]), float(attrs["frame_length"])
         quiet, _ = silent_frames(levels, threshold_db=self.silence_db, margin_db=self.silence_margin)
         quiet = long_runs(quiet, max(1, int(np.ceil((self.min_silence - length) / step)) + 1))
         # A quiet frame is quiet from its first sample to its last.
-        gaps = [
+        return [
             (first * step, last * step + length if last < len(levels) - 1 else np.inf)
             for first, last in runs(quiet.astype(np.int8))
             if quiet[first]
         ]
-        return overlay(segments, gaps, silence)
 
     def _window_model(self):
         """``(extractor, predict_proba of feature rows, classes)`` of the pipeline."""

@@ -272,6 +272,33 @@ def test_class_columns_are_found_by_name():
         segmenter.segments_from_windows(windows.drop(columns="level_db"))
 
 
+@pytest.mark.parametrize("min_duration", [0.0, 1.0])
+def test_windows_that_are_partly_silence_do_not_decide_the_label(min_duration):
+    """Windows straddling a pause hear Speech; those clear of it, Music: Music, Silence, Music."""
+    step, duration = 0.01, 22.0
+    levels = np.full(int(duration / step), -20.0)
+    levels[int(10 / step) : int(12 / step)] = -75.0  # a 2-s pause
+    starts = np.arange(0.0, duration - 3 + 1e-9, 0.5)
+    ends = starts + 3.0
+    in_pause = np.clip(np.minimum(ends, 12.0) - np.maximum(starts, 10.0), 0, None)
+    speech = np.where(in_pause > 0.5, 0.9, 0.1)
+    windows = pd.DataFrame(
+        {
+            "start": starts,
+            "end": ends,
+            "center": starts + 1.5,
+            "level_db": np.full(starts.size, -20.0),
+            "Music": 1 - speech,
+            "Speech": speech,
+        }
+    )
+    windows.attrs.update(duration=duration, frame_level_db=levels, frame_step=step, frame_length=step)
+    segmenter = SpeechMusicSegmenter(smoothing="none", min_duration=min_duration, refine_boundaries=False)
+    segments = segmenter.segments_from_windows(windows)
+    assert segments["label"].tolist() == ["Music", "Silence", "Music"], segments
+    assert segments.loc[1, ["start", "end"]].tolist() == pytest.approx([10.0, 12.0], abs=0.02)
+
+
 def test_segmenter_modules_use_no_private_names_of_other_modules():
     import ast
 
