@@ -14,12 +14,22 @@ _PAUSE_BELOW_PEAK_DB = 60.0
 _MIN_FRAMES_PER_SIDE = 8
 
 
-def change_point(audio, low: float, high: float, settings: FrameSettings) -> float:
+def change_point(
+    audio,
+    low: float,
+    high: float,
+    settings: FrameSettings,
+    *,
+    expected: float | None = None,
+    spread: float = 1.0,
+) -> float:
     """Time in ``[low, high]`` that best splits the audio into two Gaussian regimes.
 
     The log-likelihood of diagonal Gaussians fitted to the frames' log-mel
     spectra on either side (the BIC change-point criterion of speaker
-    segmentation), maximised over every frame boundary.
+    segmentation), per frame, plus the log of a Gaussian prior on the time
+    when the change is ``expected`` somewhere, maximised over every frame
+    boundary.
 
     Parameters
     ----------
@@ -29,6 +39,10 @@ def change_point(audio, low: float, high: float, settings: FrameSettings) -> flo
         Seconds between which the boundary may move.
     settings : FrameSettings
         Framing of the analysis.
+    expected : float or None, default=None
+        Where the change is expected, in seconds; None for no preference.
+    spread : float, default=1.0
+        Standard deviation of the prior around ``expected``, in seconds.
 
     Returns
     -------
@@ -69,6 +83,9 @@ def change_point(audio, low: float, high: float, settings: FrameSettings) -> flo
     score -= (n - k) * np.log(np.maximum(right_var, 1e-6)).sum(axis=1)
     # Split k starts the new regime at frame k: at that frame's first hop.
     split_times = times[1:] - (length - hop) / 2 / rate
+    score /= n
+    if expected is not None:
+        score -= 0.5 * ((split_times - expected) / spread) ** 2
     allowed = (split_times >= low) & (split_times <= high)
     allowed &= (k >= _MIN_FRAMES_PER_SIDE) & (n - k >= _MIN_FRAMES_PER_SIDE)
     if not allowed.any():

@@ -249,3 +249,20 @@ def test_window_table_carries_the_frame_levels(programme):
     first_gap = levels[int(8.2 / step) : int(8.7 / step)]
     assert np.all(np.abs(first_gap - FLOOR_DB) < 3)
     assert np.all(levels[int(46.1 / step) : int(46.8 / step)] < -100)
+
+
+def test_a_boundary_stays_where_expected_unless_the_spectrum_changes_clearly_elsewhere():
+    from sklearn_speechmusic._boundaries import change_point
+
+    settings = AudioFeatureExtractor()._check_settings()
+    rate = settings.sample_rate
+    rng = np.random.default_rng(0)
+    steady = (rng.normal(size=6 * rate) * 0.1).astype(np.float32)
+    for expected in (2.3, 3.7):
+        found = change_point((steady, rate), 1.0, 5.0, settings, expected=expected, spread=0.4)
+        assert found == pytest.approx(expected, abs=0.25)
+    chord_then_noise = np.concatenate([_chord(3, (220, 330, 440)), rng.normal(size=3 * rate)])
+    chord_then_noise = chord_then_noise.astype(np.float32)
+    for expected in (None, 2.0, 4.0):
+        found = change_point((chord_then_noise, rate), 1.0, 5.0, settings, expected=expected, spread=0.4)
+        assert found == pytest.approx(3.0, abs=0.05)
