@@ -94,6 +94,13 @@ def save_model(estimator, path) -> Path:
     path : pathlib.Path
         The written file.
 
+    Raises
+    ------
+    ValueError
+        Before anything is written, when a step cannot be stored in this
+        format, or when a step takes another number of features than the
+        step before it gives (a file :func:`load_model` would refuse).
+
     Examples
     --------
     >>> import os, tempfile

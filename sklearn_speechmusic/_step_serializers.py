@@ -194,6 +194,11 @@ def describe_steps(estimator) -> tuple[list[dict[str, Any]], dict[str, np.ndarra
             f"save_model stores a SpeechMusicClassifier, a SeedEnsembleClassifier or a Pipeline ending "
             f"in one; got {type(steps[-1][1]).__name__} last. Use joblib.dump for other estimators."
         )
+    try:
+        check_widths_chain(steps)
+    except ValueError as error:
+        # Refused before writing: a file that load_model would reject is no save.
+        raise ValueError(f"cannot save this pipeline: {error}. Refit it end to end and save again.") from None
     described, arrays = [], {}
     for index, (name, step) in enumerate(steps):
         kind = type(step).__name__
@@ -287,7 +292,8 @@ def check_widths_chain(steps: list[tuple[str, Any]]) -> None:
                 f"step {step_name!r} takes {takes} features but the step before it gives {width}{hint}"
             )
         previous = step
-        if hasattr(step, "get_feature_names_out") and takes is None:
+        try:
+            # An extractor's output width is its own (it takes one column of recordings).
             width = len(step.get_feature_names_out())
-        else:
+        except (AttributeError, ValueError):  # no such method, or not fitted
             width = takes

@@ -348,12 +348,36 @@ def test_killed_save_keeps_the_previous_file(table_model, tmp_path):
         assert isinstance(load_model(path), type(table_model[0]))
 
 
-def test_a_model_fitted_on_another_feature_set_is_refused_with_advice(table_model, tmp_path):
+def test_a_pipeline_whose_widths_do_not_chain_is_not_saved(table_model, tmp_path):
+    """save_model refuses what load_model would refuse, before writing anything."""
+    fitted = table_model[0]
+    width = fitted.steps[0][1].n_features_in_
+    pipeline = Pipeline([("scaler", StandardScaler().fit(np.ones((3, width + 1)))), *fitted.steps])
+    path = tmp_path / "m.skm"
+    refused = (
+        f"cannot save this pipeline: step 'standardscaler' takes {width} features "
+        f"but the step before it gives {width + 1}.*Refit it end to end"
+    )
+    with pytest.raises(ValueError, match=refused):
+        save_model(pipeline, path)
+    assert not path.exists()
+    path.write_bytes(b"previous")
+    with pytest.raises(ValueError, match="cannot save this pipeline"):
+        save_model(pipeline, path)
+    assert path.read_bytes() == b"previous"
+
+
+def test_a_model_fitted_on_another_feature_set_is_refused_with_advice(table_model, tmp_path, monkeypatch):
     """A pipeline saved by a version whose extractor computed other features says so on load."""
+    import sklearn_speechmusic._step_serializers as serializers
+
     fitted = table_model[0]
     width = fitted.steps[0][1].n_features_in_
     pipeline = Pipeline([("audiofeatureextractor", AudioFeatureExtractor()), *fitted.steps])
+    # Written as another version's extractor would have left it: this version refuses to save it.
+    monkeypatch.setattr(serializers, "check_widths_chain", lambda steps: None)
     path = save_model(pipeline, tmp_path / "old.skm")
+    monkeypatch.undo()
     computes = len(AudioFeatureExtractor().get_feature_names_out())
     with pytest.raises(
         ModelFormatError, match=f"probably fitted on the {width} features of another version"
