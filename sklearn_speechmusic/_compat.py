@@ -6,6 +6,8 @@ the package imports it from here, so a future break is mended in one module.
 
 * ``fit_context``, ``HasMethods``, ``Interval``, ``StrOptions``: scikit-learn's parameter validation
   (``sklearn.base._fit_context``, ``sklearn.utils._param_validation``), stable since 1.3.
+* ``routing_enabled``: whether metadata routing is on (``sklearn.utils.metadata_routing.
+  _routing_enabled``), private since routing arrived in 1.3.
 * ``validate_data``: public in ``sklearn.utils.validation`` since 1.6 (the
   ``BaseEstimator._validate_data`` method before it).
 * :func:`training_steps_per_call`: Keras before 3.15 (3.5 measured) stops a finite
@@ -23,6 +25,7 @@ import zipfile
 import numpy as np
 from sklearn.base import _fit_context as fit_context
 from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
+from sklearn.utils.metadata_routing import _routing_enabled as routing_enabled
 from sklearn.utils.validation import validate_data
 
 __all__ = [
@@ -31,6 +34,7 @@ __all__ = [
     "StrOptions",
     "fit_context",
     "read_keras_dense_weights",
+    "routing_enabled",
     "training_steps_per_call",
     "validate_data",
 ]

@@ -7,9 +7,10 @@ from numbers import Integral
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin, MetaEstimatorMixin, clone
 from sklearn.utils import check_random_state
+from sklearn.utils.metadata_routing import MetadataRouter, MethodMapping, process_routing
 from sklearn.utils.validation import check_is_fitted
 
-from ._compat import HasMethods, Interval
+from ._compat import HasMethods, Interval, routing_enabled
 
 __all__ = ["SeedEnsembleClassifier"]
 
@@ -99,7 +100,10 @@ class SeedEnsembleClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEstimator)
         sample_weight : array-like of shape (n_samples,), default=None
             Per-row weights, passed to every copy's ``fit``.
         **fit_params : dict
-            Other parameters of the copies' ``fit`` (``groups``...).
+            Other parameters of the copies' ``fit`` (``groups``...). Under
+            metadata routing (``sklearn.set_config(enable_metadata_routing=True)``),
+            ``sample_weight`` and these reach the copies as ``estimator``
+            requests them, e.g. ``SpeechMusicClassifier().set_fit_request(groups=True)``.
 
         Returns
         -------
@@ -129,6 +133,8 @@ class SeedEnsembleClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEstimator)
         seeds = check_random_state(self.random_state).randint(np.iinfo(np.int32).max, size=self.n_estimators)
         if sample_weight is not None:
             fit_params["sample_weight"] = sample_weight
+        if routing_enabled():
+            fit_params = process_routing(self, "fit", **fit_params).estimator.fit
         # Assigned only once every copy is trained: a failed fit leaves no half-made ensemble.
         estimators = [
             clone(template).set_params(random_state=int(seed)).fit(X, y, **fit_params) for seed in seeds
@@ -136,6 +142,30 @@ class SeedEnsembleClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEstimator)
         self.seeds_, self.estimators_ = seeds, estimators
         self._take_attributes_of_members()
         return self
+
+    def get_metadata_routing(self):
+        """How ``fit``'s metadata reaches the copies: as ``estimator`` requests it.
+
+        Returns
+        -------
+        routing : sklearn.utils.metadata_routing.MetadataRouter
+            ``fit`` routed to every copy's ``fit``.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from sklearn import config_context
+        >>> from sklearn_speechmusic import SeedEnsembleClassifier, SpeechMusicClassifier
+        >>> X, y = np.array([[0.0], [1.0]] * 10), ["a", "b"] * 10
+        >>> with config_context(enable_metadata_routing=True):
+        ...     copy = SpeechMusicClassifier(epochs=2).set_fit_request(groups=True, sample_weight=False)
+        ...     ensemble = SeedEnsembleClassifier(copy, n_estimators=2, random_state=0)
+        ...     ensemble.fit(X, y, groups=np.arange(20) // 4).seeds_.tolist()
+        [209652396, 398764591]
+        """
+        return MetadataRouter(owner=type(self).__name__).add(
+            estimator=self._template(), method_mapping=MethodMapping().add(caller="fit", callee="fit")
+        )
 
     def _take_attributes_of_members(self) -> None:
         first = self.estimators_[0]

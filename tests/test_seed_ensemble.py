@@ -123,6 +123,45 @@ def test_fit_parameters_reach_every_copy():
         assert member.fit_params_["groups"] == [0, 0, 1, 1]
 
 
+class _RecordsWeightsAndGroups(_RecordsFit):
+    """The same, with the named fit parameters that metadata routing can request."""
+
+    def fit(self, X, y, sample_weight=None, groups=None):
+        return super().fit(X, y, sample_weight=sample_weight, groups=groups)
+
+
+def test_under_metadata_routing_copies_get_what_they_request():
+    from sklearn import config_context
+    from sklearn.exceptions import UnsetMetadataPassedError
+    from sklearn.model_selection import cross_val_score
+
+    X, y = np.zeros((8, 2)), ["a", "b"] * 4
+    groups, weights = np.arange(8) // 2, np.arange(1.0, 9.0)
+    with config_context(enable_metadata_routing=True):
+        wants_groups = _RecordsWeightsAndGroups().set_fit_request(groups=True, sample_weight=False)
+        ensemble = SeedEnsembleClassifier(wants_groups, n_estimators=2, random_state=1)
+        ensemble.fit(X, y, groups=groups)
+        for member in ensemble.estimators_:
+            assert member.fit_params_["sample_weight"] is None
+            np.testing.assert_array_equal(member.fit_params_["groups"], groups)
+        wants_both = _RecordsWeightsAndGroups().set_fit_request(groups=True, sample_weight=True)
+        ensemble.set_params(estimator=wants_both).fit(X, y, sample_weight=weights, groups=groups)
+        for member in ensemble.estimators_:
+            np.testing.assert_array_equal(member.fit_params_["sample_weight"], weights)
+        with pytest.raises(UnsetMetadataPassedError, match="groups"):
+            SeedEnsembleClassifier(_RecordsWeightsAndGroups(), n_estimators=2).fit(X, y, groups=groups)
+        network = SpeechMusicClassifier(**SMALL_NETWORK).set_fit_request(groups=True, sample_weight=False)
+        X_blobs, y_blobs = make_speech_music_blobs()
+        scores = cross_val_score(
+            SeedEnsembleClassifier(network, n_estimators=2, random_state=0),
+            X_blobs,
+            y_blobs,
+            cv=2,
+            params={"groups": np.arange(len(y_blobs)) // 6},
+        )
+    assert scores.shape == (2,)
+
+
 def test_default_estimator_is_the_demo_network():
     ensemble = SeedEnsembleClassifier(n_estimators=1, random_state=0)
     X, y = make_speech_music_blobs()
