@@ -36,15 +36,15 @@ def librosa_baseline(path: str) -> np.ndarray:
     import librosa
 
     y, sr = librosa.load(path, sr=22050, mono=True)
-    kwargs = {"n_fft": 1024, "hop_length": 512}
+    n_fft, hop = 1024, 512
     columns = [
-        librosa.feature.rms(y=y, frame_length=1024, hop_length=512),
-        librosa.feature.zero_crossing_rate(y, frame_length=1024, hop_length=512),
-        librosa.feature.spectral_centroid(y=y, sr=sr, **kwargs),
-        librosa.feature.spectral_rolloff(y=y, sr=sr, **kwargs),
-        librosa.feature.spectral_flatness(y=y, **kwargs),
-        librosa.onset.onset_strength(y=y, sr=sr, **kwargs)[None, :],
-        librosa.feature.mfcc(y=y, sr=sr, n_mfcc=13, n_mels=40, **kwargs),
+        librosa.feature.rms(y=y, frame_length=n_fft, hop_length=hop),
+        librosa.feature.zero_crossing_rate(y, frame_length=n_fft, hop_length=hop),
+        librosa.feature.spectral_centroid(y=y, sr=sr, n_fft=n_fft, hop_length=hop),
+        librosa.feature.spectral_rolloff(y=y, sr=sr, n_fft=n_fft, hop_length=hop),
+        librosa.feature.spectral_flatness(y=y, n_fft=n_fft, hop_length=hop),
+        librosa.onset.onset_strength(y=y, sr=sr, n_fft=n_fft, hop_length=hop)[None, :],
+        librosa.feature.mfcc(y=y, sr=sr, n_mfcc=13, n_mels=40, n_fft=n_fft, hop_length=hop),
     ]
     stats = [np.concatenate([c.mean(axis=1), c.std(axis=1)]) for c in columns]
     return np.concatenate(stats)

@@ -283,8 +283,8 @@ def _clips(waveform: np.ndarray, rate: int, label: str) -> list[tuple[float, np.
     if seconds <= MAX_SPEECH_SECONDS:
         return [(0.0, waveform)]
     window = int(SPEECH_WINDOW_SECONDS * rate)
-    starts = range(0, len(waveform) - int(MIN_SECONDS * rate), window)
-    return [(start / rate, waveform[start : start + window]) for start in starts]
+    speech_starts = range(0, len(waveform) - int(MIN_SECONDS * rate), window)
+    return [(start / rate, waveform[start : start + window]) for start in speech_starts]
 
 
 def _augment(clip: np.ndarray, rate: int, rng: np.random.Generator) -> tuple[str, np.ndarray, int]:
