@@ -7,7 +7,7 @@ from numbers import Integral
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin, MetaEstimatorMixin, clone
 from sklearn.utils import check_random_state
-from sklearn.utils.metadata_routing import MetadataRouter, MethodMapping, process_routing
+from sklearn.utils.metadata_routing import UNUSED, MetadataRouter, MethodMapping, process_routing
 from sklearn.utils.validation import check_is_fitted
 
 from ._compat import HasMethods, Interval, routing_enabled
@@ -69,6 +69,10 @@ class SeedEnsembleClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEstimator)
     >>> len(ensemble.estimators_), ensemble.predict_proba(X).shape
     (3, (20, 2))
     """
+
+    # fit's sample_weight is the copies' to request, not the ensemble's: one that no
+    # copy asks for is an error under metadata routing, never dropped unseen.
+    __metadata_request__fit = {"sample_weight": UNUSED}
 
     _parameter_constraints: dict = {
         "estimator": [HasMethods(["fit", "predict_proba"]), None],
@@ -144,12 +148,13 @@ class SeedEnsembleClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEstimator)
         return self
 
     def get_metadata_routing(self):
-        """How ``fit``'s metadata reaches the copies: as ``estimator`` requests it.
+        """How metadata reaches the copies' ``fit``: as ``estimator`` requests it.
 
         Returns
         -------
         routing : sklearn.utils.metadata_routing.MetadataRouter
-            ``fit`` routed to every copy's ``fit``.
+            ``fit`` routed to every copy's ``fit``; ``score`` takes its own
+            ``sample_weight``.
 
         Examples
         --------
@@ -163,8 +168,10 @@ class SeedEnsembleClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEstimator)
         ...     ensemble.fit(X, y, groups=np.arange(20) // 4).seeds_.tolist()
         [209652396, 398764591]
         """
-        return MetadataRouter(owner=type(self).__name__).add(
-            estimator=self._template(), method_mapping=MethodMapping().add(caller="fit", callee="fit")
+        return (
+            MetadataRouter(owner=type(self).__name__)
+            .add_self_request(self)  # score's sample_weight
+            .add(estimator=self._template(), method_mapping=MethodMapping().add(caller="fit", callee="fit"))
         )
 
     def _take_attributes_of_members(self) -> None:

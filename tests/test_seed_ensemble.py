@@ -148,18 +148,21 @@ def test_under_metadata_routing_copies_get_what_they_request():
         ensemble.set_params(estimator=wants_both).fit(X, y, sample_weight=weights, groups=groups)
         for member in ensemble.estimators_:
             np.testing.assert_array_equal(member.fit_params_["sample_weight"], weights)
+        # Metadata no copy asks for is refused, never dropped unseen.
         with pytest.raises(UnsetMetadataPassedError, match="groups"):
             SeedEnsembleClassifier(_RecordsWeightsAndGroups(), n_estimators=2).fit(X, y, groups=groups)
+        with pytest.raises(TypeError, match="sample_weight.*not routed"):
+            SeedEnsembleClassifier(wants_groups, n_estimators=2).fit(X, y, sample_weight=weights)
         network = SpeechMusicClassifier(**SMALL_NETWORK).set_fit_request(groups=True, sample_weight=False)
         X_blobs, y_blobs = make_speech_music_blobs()
         scores = cross_val_score(
-            SeedEnsembleClassifier(network, n_estimators=2, random_state=0),
+            make_pipeline(StandardScaler(), SeedEnsembleClassifier(network, n_estimators=2, random_state=0)),
             X_blobs,
             y_blobs,
             cv=2,
             params={"groups": np.arange(len(y_blobs)) // 6},
         )
-    assert scores.shape == (2,)
+    assert scores.shape == (2,) and not np.isnan(scores).any()
 
 
 def test_default_estimator_is_the_demo_network():
