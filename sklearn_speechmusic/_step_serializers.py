@@ -195,7 +195,7 @@ def describe_steps(estimator) -> tuple[list[dict[str, Any]], dict[str, np.ndarra
             f"in one; got {type(steps[-1][1]).__name__} last. Use joblib.dump for other estimators."
         )
     try:
-        check_widths_chain(steps)
+        check_widths_chain(steps, loaded=False)
     except ValueError as error:
         # Refused before writing: a file that load_model would reject is no save.
         raise ValueError(f"cannot save this pipeline: {error}. Refit it end to end and save again.") from None
@@ -272,8 +272,12 @@ def rebuild_step(step: dict, arrays: dict[str, np.ndarray]):
     return estimator
 
 
-def check_widths_chain(steps: list[tuple[str, Any]]) -> None:
-    """Each step takes as many features as the one before it gives."""
+def check_widths_chain(steps: list[tuple[str, Any]], *, loaded: bool = True) -> None:
+    """Each step takes as many features as the one before it gives.
+
+    ``loaded``: the steps come from a file, so a mismatch after the extractor
+    most likely means another version of it wrote the file, and the error says so.
+    """
     width = None
     previous = None
     for step_name, step in steps:
@@ -281,7 +285,7 @@ def check_widths_chain(steps: list[tuple[str, Any]]) -> None:
         if width is not None and takes is not None and takes != width:
             hint = ""
             # By name: importing the extractor here would load the audio stack.
-            if type(previous).__name__ == "AudioFeatureExtractor":
+            if loaded and type(previous).__name__ == "AudioFeatureExtractor":
                 hint = (
                     f": it was probably fitted on the {takes} features of another version of "
                     f"AudioFeatureExtractor, and this version computes {width}; refit the "
