@@ -234,7 +234,8 @@ def clip_features_of(clip, settings: FrameSettings) -> np.ndarray:
     if accumulator.n_frames == 0:
         raise InvalidAudioError(
             f"{describe_source(clip)}: {accumulator.n_samples} samples are fewer than one analysis "
-            f"frame ({settings.frame_length} samples); use longer clips or a smaller frame_length."
+            f"frame ({settings.frame_length} samples); use longer clips, or a smaller frame_length in "
+            "AudioFeatureExtractor."
         )
     return accumulator.features()
 

@@ -15,6 +15,9 @@ import numpy as np
 
 #: Seconds of audio decoded at a time from a long file.
 BLOCK_SECONDS = 60.0
+#: Lowest sample rate accepted, in Hz: lower ones come from broken headers, and
+#: resampling them up would take time and memory without bound.
+MIN_SOURCE_RATE = 1000
 # Float waveforms whose peak exceeds 2**64 are scaled down by a power of two
 # (exact, and no feature depends on the level) so float32 arithmetic cannot
 # overflow.
@@ -130,9 +133,10 @@ def _mono_at_rate(
         mono = soxr.resample(mono, source_rate, sample_rate, quality="HQ").astype(np.float32, copy=False)
     if mono.shape[0] < min_samples:
         raise InvalidAudioError(
-            f"{name}: {1000 * waveform.shape[0] / source_rate:.0f} ms of audio is shorter than one "
-            f"analysis frame ({min_samples} samples = {1000 * min_samples / sample_rate:.0f} ms at "
-            f"{sample_rate} Hz); use longer clips or a smaller frame_length."
+            f"{name}: {waveform.shape[0]} samples ({1000 * waveform.shape[0] / source_rate:.1f} ms) of "
+            f"audio are shorter than one analysis frame ({min_samples} samples = "
+            f"{1000 * min_samples / sample_rate:.1f} ms at {sample_rate} Hz); use longer clips, or "
+            "a smaller frame_length in AudioFeatureExtractor."
         )
     return np.ascontiguousarray(mono, dtype=np.float32)
 
@@ -256,18 +260,67 @@ def read_region(audio: Any, start: float, end: float, sample_rate: int) -> np.nd
     return mono
 
 
+def require_regular_file(path: str, name: str) -> None:
+    """Raise the error that tells the user what ``path`` is when it is not an audio file to read.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from sklearn_speechmusic._audio_io import require_regular_file
+    >>> require_regular_file(tempfile.mkdtemp(), "recordings")
+    Traceback (most recent call last):
+    ...
+    IsADirectoryError: recordings is a folder, not an audio file; pass the audio files in it.
+    """
+    if os.path.isfile(path):
+        return
+    if os.path.isdir(path):
+        raise IsADirectoryError(f"{name} is a folder, not an audio file; pass the audio files in it.")
+    if os.path.islink(path):
+        # A link to nothing, or a loop of links: there is no file behind the name.
+        raise FileNotFoundError(f"{name}: a symbolic link that leads to no file ({os.readlink(path)}).")
+    if os.path.exists(path):
+        raise InvalidAudioError(
+            f"{name} is not a regular file (a pipe, socket or device); write the audio to a file first."
+        )
+    raise FileNotFoundError(f"{name}: no such audio file.")
+
+
 def _open(path: str):
     """``soundfile.SoundFile`` of ``path``, with the errors :func:`load_audio` gives."""
     import soundfile
 
-    if not os.path.isfile(path):
-        raise FileNotFoundError(f"{path}: no such audio file.")
+    require_regular_file(path, path)
     if os.path.getsize(path) == 0:
         raise InvalidAudioError(f"{path}: the file is empty (0 bytes).")
     try:
-        return soundfile.SoundFile(path)
+        sound = soundfile.SoundFile(path)
     except (soundfile.LibsndfileError, *_DECODE_ERRORS) as error:
         raise InvalidAudioError(_undecodable(path, error)) from None
+    try:
+        check_source_rate(sound.samplerate, path)
+    except InvalidAudioError:
+        sound.close()
+        raise
+    return sound
+
+
+def check_source_rate(rate: int, name: str) -> None:
+    """Refuse a sample rate below :data:`MIN_SOURCE_RATE`: resampling it up would cost without bound.
+
+    Examples
+    --------
+    >>> from sklearn_speechmusic._audio_io import check_source_rate
+    >>> check_source_rate(1, "clip.wav")
+    Traceback (most recent call last):
+    ...
+    sklearn_speechmusic._audio_io.InvalidAudioError: clip.wav: the sample rate is 1 Hz, below ...
+    """
+    if rate < MIN_SOURCE_RATE:
+        raise InvalidAudioError(
+            f"{name}: the sample rate is {rate} Hz, below the {MIN_SOURCE_RATE} Hz of any real "
+            "recording; the file's header (or the rate passed with the waveform) is probably wrong."
+        )
 
 
 def _undecodable(name: str, error: BaseException) -> str:
@@ -304,11 +357,10 @@ def _decode_file(path: str, name: str, max_seconds: float) -> tuple[np.ndarray, 
 
 
 def _decode_file(path: str, name: str, max_seconds: float | None = None) -> tuple[np.ndarray, int] | None:
-    """``(samples, channels)`` float32 samples and the rate; None if longer than ``max_seconds``."""
+    """``(samples, channels)`` float samples and the rate; None if longer than ``max_seconds``."""
     import soundfile
 
-    if not os.path.isfile(path):
-        raise FileNotFoundError(f"{name}: no such audio file.")
+    require_regular_file(path, name)
     size = os.path.getsize(path)
     if size == 0:
         raise InvalidAudioError(f"{name}: the file is empty (0 bytes).")
@@ -325,10 +377,15 @@ def _decode_file(path: str, name: str, max_seconds: float | None = None) -> tupl
         if sound is None:
             sound = soundfile.SoundFile(path)
         with sound:
+            check_source_rate(sound.samplerate, name)
             if max_seconds is not None and sound.frames > max_seconds * sound.samplerate:
                 return None
-            waveform = sound.read(dtype="float32", always_2d=True)
+            # Doubles stay doubles: a finite 1e300 would overflow float32.
+            dtype = "float64" if sound.subtype == "DOUBLE" else "float32"
+            waveform = sound.read(dtype=dtype, always_2d=True)
             rate = sound.samplerate
+    except InvalidAudioError:
+        raise
     except (soundfile.LibsndfileError, *_DECODE_ERRORS) as error:
         raise InvalidAudioError(_undecodable(name, error)) from None
     return waveform, int(rate)
@@ -363,6 +420,7 @@ def validate_waveform(source: tuple, name: str) -> tuple[np.ndarray, int]:
     waveform, rate = source
     if isinstance(rate, bool) or not isinstance(rate, (int, np.integer)) or rate <= 0:
         raise InvalidAudioError(f"{name}: the sample rate must be a positive int, got {rate!r}.")
+    check_source_rate(int(rate), name)
     array = np.asarray(waveform)
     if array.dtype.kind not in "fi" or array.ndim not in (1, 2):
         raise InvalidAudioError(

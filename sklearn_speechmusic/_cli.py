@@ -37,7 +37,7 @@ import warnings
 from pathlib import Path
 
 from ._cli_explain import explain
-from ._cli_files import check_files, output_dir, save_model_file, write_csv, write_text
+from ._cli_files import check_files, check_plot_formats, output_dir, save_model_file, write_csv, write_text
 from ._cli_inputs import (
     ID_COLUMN,
     LABEL_COLUMN,
@@ -85,7 +85,9 @@ def main(argv: list[str] | None = None) -> int:
     >>> main(["--version"])  # doctest: +SKIP
     speechmusic 0.1.0
     """
-    args = build_parser().parse_args(argv)
+    args, unknown = build_parser().parse_known_args(argv)
+    if unknown:
+        args.command_parser.error(f"unrecognized arguments: {' '.join(unknown)}")
     debug = getattr(args, "debug", False)
     prefix = f"speechmusic {args.command}"
     if not debug:
@@ -149,7 +151,11 @@ def _demo(args: argparse.Namespace) -> int:
 
 
 def _extract(args: argparse.Namespace) -> int:
-    from ._feature_extractor import extract_feature_table, extract_feature_table_from_folder
+    from ._feature_extractor import (
+        SkippedAudioWarning,
+        extract_feature_table,
+        extract_feature_table_from_folder,
+    )
 
     source = Path(args.source)
     if not source.exists():
@@ -158,14 +164,30 @@ def _extract(args: argparse.Namespace) -> int:
         )
     check_files(inputs=[] if source.is_dir() else [source], outputs=[args.output])
     params = {"n_jobs": args.n_jobs, "progress": not args.no_progress, "on_error": "skip"}
-    if source.is_dir():
-        table = extract_feature_table_from_folder(source, **params)
-    else:
-        paths, labels = read_manifest(source)
-        table = extract_feature_table(paths, labels, **params)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", SkippedAudioWarning)
+        if source.is_dir():
+            table = extract_feature_table_from_folder(source, **params)
+        else:
+            paths, labels = read_manifest(source)
+            table = extract_feature_table(paths, labels, **params)
+    skipped = [
+        entry for w in caught if isinstance(w.message, SkippedAudioWarning) for entry in w.message.skipped
+    ]
+    for other in (w for w in caught if not isinstance(w.message, SkippedAudioWarning)):
+        warnings.showwarning(other.message, other.category, other.filename, other.lineno)
     readable = table.drop(columns=[c for c in (ID_COLUMN, LABEL_COLUMN) if c in table]).notna().all(axis=1)
     if not readable.any():
-        raise CommandError(f"none of the {len(table)} audio files could be read; see the warnings above.")
+        listed = "; ".join(_failure(name, reason).rstrip(".") for _, name, reason in skipped[:5])
+        raise CommandError(f"none of the {len(table)} audio files could be read: {listed}")
+    if skipped:
+        # The library leaves NaN rows; the table written here leaves those files out.
+        print(
+            f"speechmusic extract: left out {len(skipped)} of {len(table)} files that could not be read:",
+            file=sys.stderr,
+        )
+        for _, name, reason in skipped:
+            print(f"  {_failure(name, reason)}", file=sys.stderr)
     table = table.loc[readable]
     write_csv(table, args.output)
     print(f"Wrote features of {len(table)} clips ({int((~readable).sum())} skipped) to {args.output}")
@@ -212,13 +234,14 @@ def _predict(args: argparse.Namespace) -> int:
         names, X, failed, estimator = table_rows(inputs[0], model, args.encoding)
     elif not has_extractor(model):
         raise CommandError(
-            "this model was trained on a feature table; give a feature CSV, or train on audio "
-            "(speechmusic extract, then train) to predict from audio files."
+            "this model was trained on a feature table, so it predicts from one: list the audio "
+            "files in a CSV with a 'path' column, run `speechmusic extract LIST.csv -o features.csv`, "
+            "then `speechmusic predict MODEL features.csv` ('pretrained' takes audio files directly)."
         )
     else:
         names, X, failed, estimator = audio_rows(inputs, model)
     if not names:
-        listed = "; ".join(f"{name}: {reason}" for name, reason in failed)
+        listed = "; ".join(_failure(name, reason).rstrip(".") for name, reason in failed)
         raise CommandError(f"none of the {len(failed)} inputs could be read: {listed}")
     result = pd.DataFrame({ID_COLUMN: names, "Prediction": estimator.predict(X)})
     if args.proba:
@@ -234,10 +257,15 @@ def _predict(args: argparse.Namespace) -> int:
         total = len(failed) + len(names)
         print(f"speechmusic predict: could not predict {len(failed)} of {total} inputs:", file=sys.stderr)
         for name, reason in failed:
-            reason = one_line(reason)
-            print(f"  {reason}" if name in reason else f"  {name}: {reason}", file=sys.stderr)
+            print(f"  {_failure(name, reason)}", file=sys.stderr)
         return EXIT_PARTIAL
     return EXIT_OK
+
+
+def _failure(name: str, reason: str) -> str:
+    """One input's failure on one line, naming the input once."""
+    reason = one_line(reason)
+    return reason if name in reason else f"{name}: {reason}"
 
 
 def _segment(args: argparse.Namespace) -> int:
@@ -248,6 +276,7 @@ def _segment(args: argparse.Namespace) -> int:
         raise CommandError(f"no such audio file: {audio}")
     outputs = [args.output, args.audacity, args.plot]
     check_files(inputs=[audio, *model_files(args.model)], outputs=outputs)
+    check_plot_formats(args.plot)
     model = None  # the segmenter's own NumPy copy of the packaged model: no TensorFlow
     if model_files(args.model):
         model = load_model_argument(args.model)
@@ -297,10 +326,13 @@ def _evaluate(args: argparse.Namespace) -> int:
 
 # ---------------------------------------------------------------- reports and figures
 def _report(model, X, y) -> None:
+    import numpy as np
     from sklearn.metrics import accuracy_score, classification_report, confusion_matrix
 
     predicted = model.predict(X)
-    labels = list(model.classes_)
+    # Classes neither in the table nor predicted would add zero rows to the macro average.
+    present = set(np.asarray(y).tolist()) | set(np.asarray(predicted).tolist())
+    labels = [label for label in model.classes_ if label in present]
     print(f"\nAccuracy: {accuracy_score(y, predicted):.4f} on {len(y)} clips\n")
     print(classification_report(y, predicted, labels=labels, digits=4, zero_division=0))
     matrix = confusion_matrix(y, predicted, labels=labels)

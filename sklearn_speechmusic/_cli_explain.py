@@ -11,7 +11,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from ._cli_files import check_files, write_csv
+from ._cli_files import check_files, check_plot_formats, write_csv
 from ._cli_inputs import (
     check_known_labels,
     load_model_argument,
@@ -39,6 +39,7 @@ def explain(args: argparse.Namespace) -> int:
     from ._feature_importance_display import feature_family, scorer_for
 
     check_files(inputs=[*model_files(args.model), args.features], outputs=[args.output, args.plot])
+    check_plot_formats(args.plot)
     full_model = load_model_argument(args.model)
     model = without_extractor(full_model)
     X, y = load_table(args)

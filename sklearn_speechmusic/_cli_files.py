@@ -10,6 +10,7 @@ permissions the user's umask allows, and a replaced file keeps its own.
 from __future__ import annotations
 
 import os
+import stat
 from collections.abc import Callable
 from pathlib import Path
 
@@ -45,6 +46,11 @@ def check_files(*, inputs=(), outputs=(), output_dirs=(), against=()) -> None:
                 )
         if path.is_dir():
             raise CommandError(f"output {path} is a folder; give a file path.")
+        if path.is_symlink() or (path.exists() and not path.is_file()):
+            # A link, a device or a pipe: written through, not replaced.
+            if path.exists() and not os.access(path, os.W_OK):
+                raise CommandError(f"permission denied: cannot write {path}.")
+            continue
         folder = path.parent
         if not folder.is_dir():
             raise CommandError(f"cannot write {path}: folder {folder} does not exist; create it first.")
@@ -58,6 +64,22 @@ def check_files(*, inputs=(), outputs=(), output_dirs=(), against=()) -> None:
             raise CommandError(f"cannot create folder {folder}: {existing} is a file.")
         if not os.access(existing, os.W_OK | os.X_OK):
             raise CommandError(f"permission denied: cannot write in folder {existing}.")
+
+
+def check_plot_formats(*paths) -> None:
+    """Refuse, before any work, a figure path whose extension matplotlib cannot write."""
+    for path in (Path(p) for p in paths if p is not None):
+        suffix = path.suffix.lower().lstrip(".")
+        if not suffix:
+            continue  # matplotlib writes its default format, PNG
+        from matplotlib.backend_bases import FigureCanvasBase
+
+        formats = FigureCanvasBase.get_supported_filetypes()
+        if suffix not in formats:
+            raise CommandError(
+                f"cannot draw {path}: .{suffix} is not a figure format; use one of "
+                f"{', '.join('.' + name for name in sorted(formats))} (e.g. {path.with_suffix('.png')})."
+            )
 
 
 def output_dir(folder) -> Path:
@@ -94,10 +116,10 @@ def _keeping_permissions(path: Path, write: Callable[[Path], object]) -> Path:
     keeps those permissions when the command line replaces it.
     """
     try:
-        mode: int | None = path.stat().st_mode & 0o7777
+        status = path.stat()
     except FileNotFoundError:
-        mode = None
+        status = None
     write(path)
-    if mode is not None:
-        os.chmod(path, mode)
+    if status is not None and stat.S_ISREG(status.st_mode):
+        os.chmod(path, status.st_mode & 0o7777)
     return path

@@ -65,7 +65,7 @@ class _HelpFormatter(argparse.RawDescriptionHelpFormatter):
 
 def _layer_sizes(text: str) -> tuple[int, ...]:
     try:
-        sizes = tuple(int(part) for part in text.split(",") if part.strip())
+        sizes = tuple(int(part) for part in text.split(","))
     except ValueError:
         raise argparse.ArgumentTypeError(
             f"expected comma-separated integers like 64,512,128; got {text!r}"
@@ -144,7 +144,10 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     def command(name, help):
-        return commands.add_parser(name, parents=[common], help=help, description=help, **formatting)
+        sub = commands.add_parser(name, parents=[common], help=help, description=help, **formatting)
+        # So that an argument the command does not take is reported with the command's usage.
+        sub.set_defaults(command_parser=sub)
+        return sub
 
     demo = command("demo", "train and evaluate on the bundled real recordings (offline)")
     demo.add_argument(

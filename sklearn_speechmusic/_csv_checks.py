@@ -94,6 +94,7 @@ def read_text(
     else:
         raw = path_or_buffer.read()
     if isinstance(raw, bytes):
+        _refuse_known_binary(raw, source)
         if encoding is None and b"\x00" in raw and not raw.startswith(_UTF16_BYTE_ORDER_MARKS):
             raise _nul_error(source, encoding)  # UTF-8 text has no NUL bytes
         raw = _decode(raw, encoding, source)
@@ -272,6 +273,30 @@ def _decode(raw: bytes, encoding: str | None, source: str) -> str:
         raise ValueError(f"Unknown encoding {encoding!r} for feature table {source}.") from None
 
 
+# The first bytes of files that are often given where a table belongs.
+_BINARY_SIGNATURES = (
+    (b"RIFF", "a WAV audio file"),
+    (b"OggS", "an OGG audio file"),
+    (b"fLaC", "a FLAC audio file"),
+    (b"ID3", "an MP3 audio file"),
+    (b"\xff\xfb", "an MP3 audio file"),
+    (b"\xff\xf3", "an MP3 audio file"),
+    (b"FORM", "an AIFF audio file"),
+    (b"PK\x03\x04", "a zip archive (a .skm model file?)"),
+)
+
+
+def _refuse_known_binary(raw: bytes, source: str) -> None:
+    """Name what an audio file or a model file given as a feature table is."""
+    for signature, what in _BINARY_SIGNATURES:
+        if raw.startswith(signature):
+            raise ValueError(
+                f"{source} is {what}, not a CSV table. A table is needed here: a feature table "
+                "(from `speechmusic extract` or AudioFeatureExtractor) to train, evaluate, explain or "
+                "predict, or a list of audio files in a 'path' column for `speechmusic extract`."
+            )
+
+
 def _nul_error(source: str, encoding: str | None) -> ValueError:
     return ValueError(
         f"Feature table {source} contains NUL characters, so it is not a text table in "
@@ -323,7 +348,7 @@ def _check_layout(text: str, source: str, *, label_column: str | None, id_column
         raise ValueError(
             f"Feature table {source} has no column {', '.join(map(repr, missing))}; "
             f"its columns are {header}. Pass label_column=/id_column= "
-            f"to name the right ones.{hint}"
+            f"to name the right ones (on the command line, rename them to 'Label' and 'Filename').{hint}"
         )
 
     width = len(header)

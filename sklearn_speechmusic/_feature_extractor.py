@@ -234,8 +234,8 @@ class AudioFeatureExtractor(TransformerMixin, BaseEstimator):
 
         Parameters
         ----------
-        X : sequence of clips
-            As for :meth:`transform`.
+        X : iterable of clips
+            As for :meth:`transform`; a generator is read once.
         y : None
             Ignored.
         **fit_params : dict
@@ -254,8 +254,9 @@ class AudioFeatureExtractor(TransformerMixin, BaseEstimator):
         >>> extractor.fit_transform([(np.ones(22050), 22050)]).shape, extractor.skipped_
         ((1, 66), [])
         """
-        self.fit(X, y)
-        features, self.skipped_ = self._transform(X)
+        clips = _as_clip_list(X)  # once: a generator would be used up by fit
+        self.fit(clips, y)
+        features, self.skipped_ = self._transform(clips)
         return features
 
     def _transform(self, X) -> tuple[np.ndarray, list]:
@@ -377,9 +378,7 @@ def _as_clip_list(X) -> list:
             )
         X = X.iloc[:, 0]
     if isinstance(X, (str, os.PathLike)) or (isinstance(X, tuple) and len(X) == 2 and not _is_clip(X[0])):
-        raise ValueError(
-            "Expected a sequence of clips, got a single one; wrap it in a list: transform([clip])."
-        )
+        raise ValueError("Expected a sequence of clips, got a single one; wrap it in a list: [clip].")
     if isinstance(X, np.ndarray) and X.ndim == 2 and X.shape[1] == 1:
         X = X[:, 0]
     clips = list(X)

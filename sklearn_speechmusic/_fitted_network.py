@@ -229,7 +229,11 @@ class FittedNetworkMixin:
         check_is_fitted(self)
         wanted = np.asarray(classes, dtype=self.classes_.dtype)
         unknown = np.setdiff1d(wanted, self.classes_)
-        if unknown.size or wanted.size < 2 or np.unique(wanted).size != wanted.size:
+        if unknown.size:
+            raise ValueError(
+                f"classes {unknown.tolist()} are not classes of the model; it knows {self.classes_.tolist()}."
+            )
+        if wanted.size < 2 or np.unique(wanted).size != wanted.size:
             raise ValueError(
                 f"classes must be at least 2 distinct classes of the model, {self.classes_.tolist()}; "
                 f"got {list(classes)!r}."

@@ -185,6 +185,12 @@ def load_model(path):
     except ValueError as error:
         raise ModelFormatError(f"{name}: {error}.") from None
     if header.get("kind") == "classifier":
+        if len(built) != 1:
+            # Only a lone classifier is saved so: returning one step would drop the others.
+            raise ModelFormatError(
+                f"{name}: format.json calls it a classifier, but it holds {len(built)} steps; "
+                "the file was altered. Re-save the model with save_model."
+            )
         return built[-1][1]
     from sklearn.pipeline import Pipeline
 
@@ -231,7 +237,9 @@ def write_atomically(path: Path, data: bytes) -> Path:
 
     The bytes go to a new file beside ``path`` (created with mode 0666 less the
     umask, as ``open`` would) and are renamed over it only when complete, so an
-    interrupted write leaves the previous file untouched.
+    interrupted write leaves the previous file untouched. A symbolic link and
+    what is not a regular file (a device such as ``/dev/null``, a pipe) are
+    written through directly, never renamed over.
 
     Parameters
     ----------
@@ -254,6 +262,15 @@ def write_atomically(path: Path, data: bytes) -> Path:
     >>> write_atomically(target, b"hello").read_bytes()
     b'hello'
     """
+    if path.is_dir():
+        raise IsADirectoryError(f"{os.fspath(path)!r} is a folder; give a file path.")
+    if path.is_symlink() or (path.exists() and not path.is_file()):
+        # A link (/dev/stdout, a shell's >(...), a user's link), a device or a pipe:
+        # renaming over it would replace the link or the device itself, so the
+        # bytes go through it directly.
+        with open(path, "wb") as stream:
+            stream.write(data)
+        return path
     directory = path.parent if str(path.parent) else Path(".")
     if not directory.is_dir():
         raise FileNotFoundError(f"Folder {os.fspath(directory)!r} does not exist; create it first.")

@@ -10,6 +10,7 @@ import numpy as np
 from sklearn.base import BaseEstimator
 from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 
+from ._audio_io import require_regular_file
 from ._boundaries import change_point
 from ._segment_windows import read_windows
 from ._smoothing import (
@@ -34,6 +35,40 @@ _MAX_SILENT_SHARE = 1 / 6
 # (standard deviation): a spectral change further away, such as a pause in
 # speech over a music bed, must be much clearer to move the boundary there.
 _BOUNDARY_SPREAD = 0.4
+
+
+def _mean_probability(probabilities: np.ndarray, centers: np.ndarray, quiet: np.ndarray, segment) -> float:
+    """Mean probability of a segment's label over the windows centred in it (else the nearest window).
+
+    1 for silence that is not the model's own class, or that only quiet windows found.
+    """
+    start, end, state = segment
+    if state >= probabilities.shape[1]:
+        return 1.0
+    inside = (centers >= start) & (centers < end)
+    if not inside.any():
+        inside = np.arange(len(centers)) == np.argmin(np.abs(centers - (start + end) / 2))
+    inside &= ~quiet
+    return float(probabilities[inside, state].mean()) if inside.any() else 1.0
+
+
+def _check_one_recording(audio) -> None:
+    """Refuse what is not one recording before any decoding (a pipe would block the reader)."""
+    if isinstance(audio, tuple):
+        return
+    if isinstance(audio, (str, bytes, os.PathLike)):
+        require_regular_file(os.fsdecode(audio), os.fsdecode(audio))
+        return
+    if isinstance(audio, np.ndarray):
+        hint = " A bare array has no sample rate: pass (waveform, sample_rate)."
+    elif isinstance(audio, (list, set)) or hasattr(audio, "iloc"):
+        hint = " To segment several recordings, call segment once per recording."
+    else:
+        hint = ""
+    raise TypeError(
+        f"audio must be one recording: a path or a (waveform, sample_rate) tuple, "
+        f"not {type(audio).__name__}.{hint}"
+    )
 
 
 class SpeechMusicSegmenter(BaseEstimator):
@@ -214,7 +249,8 @@ class SpeechMusicSegmenter(BaseEstimator):
         """
         import pandas as pd
 
-        self._validate_params()
+        self._check_params()
+        _check_one_recording(audio)
         extractor, predict_proba, classes = self._window_model()
         settings = extractor._check_settings()
         rate = settings.sample_rate
@@ -263,7 +299,8 @@ class SpeechMusicSegmenter(BaseEstimator):
         segments : pandas.DataFrame
             ``start``, ``end`` (seconds), ``label`` (a class of the pipeline, or
             ``"Silence"``) and ``confidence`` (mean probability of the label
-            over the segment's windows; 1 for silence), in time order, covering
+            over the windows centred in the segment; 1 for a silence found
+            from the audio's level), in time order, covering
             the whole recording without gaps.
 
         Raises
@@ -311,7 +348,7 @@ class SpeechMusicSegmenter(BaseEstimator):
         """
         import pandas as pd
 
-        self._validate_params()
+        self._check_params()
         missing = [column for column in _WINDOW_COLUMNS if column not in windows.columns]
         if missing or "duration" not in windows.attrs:
             raise ValueError(
@@ -320,6 +357,7 @@ class SpeechMusicSegmenter(BaseEstimator):
         duration = float(windows.attrs["duration"])
         classes = [str(column) for column in windows.columns if column not in _WINDOW_COLUMNS]
         probabilities = windows[classes].to_numpy(dtype=float)
+        as_given = probabilities  # as the windows gave them: what confidence reports
         if len(windows) == 0:
             return pd.DataFrame(columns=_SEGMENT_COLUMNS)
         # Silence is the model's own class when it has one, else a label of its own.
@@ -341,20 +379,16 @@ class SpeechMusicSegmenter(BaseEstimator):
             width=int(round(self.window / self.hop)),
             switch_penalty=self.switch_penalty,
         )
-        confidence = probabilities[np.arange(len(states)), np.minimum(states, len(classes) - 1)]
+        quiet = np.zeros(len(states), dtype=bool)
         if frame_levels is None and self.silence_db is not None:
             # A table without frame levels: silence window by window, at the fixed threshold.
             quiet = windows["level_db"].to_numpy() < self.silence_db
             states = np.where(quiet, silence, states)
-            confidence = np.where(quiet, 1.0, confidence)
 
         # Each window speaks for the time nearer its centre than any other's.
         centers = windows["center"].to_numpy()
         edges = np.concatenate([[0.0], (centers[1:] + centers[:-1]) / 2, [duration]])
-        segments = [
-            [edges[first], edges[last + 1], states[first], confidence[first : last + 1].tolist()]
-            for first, last in runs(states)
-        ]
+        segments = [[edges[first], edges[last + 1], states[first]] for first, last in runs(states)]
         # The windows straddling one change span at most window + hop.
         segments = absorb_islands(segments, self.window + self.hop, keep=silence)
         if audio is None:
@@ -370,9 +404,18 @@ class SpeechMusicSegmenter(BaseEstimator):
                 "start": [round(float(s[0]), 3) for s in segments],
                 "end": [round(float(s[1]), 3) for s in segments],
                 "label": [labels[s[2]] for s in segments],
-                "confidence": [round(float(np.mean(s[3])), 4) for s in segments],
+                "confidence": [round(_mean_probability(as_given, centers, quiet, s), 4) for s in segments],
             }
         )
+
+    def _check_params(self) -> None:
+        """The parameters' types and ranges, and that the windows cover the recording."""
+        self._validate_params()
+        if self.hop > self.window:
+            raise ValueError(
+                f"hop={self.hop} s is longer than window={self.window} s: the audio between "
+                "windows would never be classified. Use hop <= window."
+            )
 
     def _refined(self, segments: list[list], audio, silence: int) -> list[list]:
         """Boundaries between sounding segments moved to where the spectrum changes."""

@@ -175,8 +175,8 @@ def absorb_short(
 
     Parameters
     ----------
-    segments : list of [start, end, state, confidences]
-        Consecutive segments; ``confidences`` lists the window confidences.
+    segments : list of [start, end, state]
+        Consecutive segments.
     min_duration : float
         Shortest segment kept, in seconds.
     keep : int, default=None
@@ -190,24 +190,22 @@ def absorb_short(
 
     Returns
     -------
-    segments : list of [start, end, state, confidences]
+    segments : list of [start, end, state]
         A short segment joins its longer neighbour; neighbours left with the
-        same state are joined too. Confidences are the pooled window
-        confidences of the state that remains (an absorbed segment's windows
-        count as 1 - their own).
+        same state are joined too.
 
     Examples
     --------
     >>> from sklearn_speechmusic._smoothing import absorb_short
-    >>> absorb_short([[0, 5, 0, [0.9]], [5, 5.5, 1, [0.6]], [5.5, 9, 0, [0.8]]], 1.0)
-    [[0, 9, 0, [0.9, 0.4, 0.8]]]
-    >>> absorb_short([[0, 5, 0, [0.9]], [5, 5.5, 2, [1.0]], [5.5, 9, 0, [0.8]]], 1.0, keep=2)
-    [[0, 5, 0, [0.9]], [5, 5.5, 2, [1.0]], [5.5, 9, 0, [0.8]]]
+    >>> absorb_short([[0, 5, 0], [5, 5.5, 1], [5.5, 9, 0]], 1.0)
+    [[0, 9, 0]]
+    >>> absorb_short([[0, 5, 0], [5, 5.5, 2], [5.5, 9, 0]], 1.0, keep=2)
+    [[0, 5, 0], [5, 5.5, 2], [5.5, 9, 0]]
 
     A short sound between two silences grows into them:
 
-    >>> absorb_short([[0, 2, 2, [1.0]], [2, 2.5, 1, [0.7]], [2.5, 4, 2, [1.0]]], 1.0, keep=2, min_keep=0.5)
-    [[0, 1.75, 2, [1.0]], [1.75, 2.75, 1, [0.7]], [2.75, 4, 2, [1.0]]]
+    >>> absorb_short([[0, 2, 2], [2, 2.5, 1], [2.5, 4, 2]], 1.0, keep=2, min_keep=0.5)
+    [[0, 1.75, 2], [1.75, 2.75, 1], [2.75, 4, 2]]
     """
     segments = _merged([list(segment) for segment in segments])
     if keep is not None and len(segments) > 1:
@@ -218,7 +216,7 @@ def absorb_short(
             if segments[index][2] != keep and need > 0 and all(segments[i][2] == keep for i in neighbours):
                 _grow_into(segments, index, neighbours, need, min_keep)
     while len(segments) > 1:
-        durations = np.array([end - start if state != keep else np.inf for start, end, state, _ in segments])
+        durations = np.array([end - start if state != keep else np.inf for start, end, state in segments])
         shortest = int(np.argmin(durations))
         if durations[shortest] >= min_duration:
             break
@@ -229,7 +227,6 @@ def absorb_short(
         target = target if target < shortest else target - 1
         segments[target][0] = min(segments[target][0], absorbed[0])
         segments[target][1] = max(segments[target][1], absorbed[1])
-        segments[target][3] = segments[target][3] + [1 - c for c in absorbed[3]]
         # The neighbours on either side of the absorbed segment may now agree.
         segments = _merged(segments)
     return segments
@@ -265,7 +262,7 @@ def absorb_islands(segments: list[list], max_duration: float, *, keep=None) -> l
 
     Parameters
     ----------
-    segments : list of [start, end, state, confidences]
+    segments : list of [start, end, state]
         Consecutive segments.
     max_duration : float
         Islands shorter than this are absorbed.
@@ -274,13 +271,13 @@ def absorb_islands(segments: list[list], max_duration: float, *, keep=None) -> l
 
     Returns
     -------
-    segments : list of [start, end, state, confidences]
+    segments : list of [start, end, state]
 
     Examples
     --------
     >>> from sklearn_speechmusic._smoothing import absorb_islands
-    >>> absorb_islands([[0, 9, 0, [1.0]], [9, 11, 1, [0.8]], [11, 20, 0, [1.0]]], 3.0)
-    [[0, 20, 0, [1.0, 0.19999999999999996, 1.0]]]
+    >>> absorb_islands([[0, 9, 0], [9, 11, 1], [11, 20, 0]], 3.0)
+    [[0, 20, 0]]
     """
     segments = [list(segment) for segment in segments]
     changed = True
@@ -293,9 +290,7 @@ def absorb_islands(segments: list[list], max_duration: float, *, keep=None) -> l
                 and island[2] != keep
                 and island[1] - island[0] < max_duration
             ):
-                segments[i - 1 : i + 2] = [
-                    [left[0], right[1], left[2], left[3] + [1 - c for c in island[3]] + right[3]]
-                ]
+                segments[i - 1 : i + 2] = [[left[0], right[1], left[2]]]
                 changed = True
                 break
     return segments
@@ -370,36 +365,36 @@ def overlay(segments: list[list], intervals, state: int) -> list[list]:
 
     Parameters
     ----------
-    segments : list of [start, end, state, confidences]
+    segments : list of [start, end, state]
         Consecutive segments.
     intervals : list of (start, end)
         Sorted, disjoint stretches (silences).
     state : int
-        Their state; their confidence is 1.
+        Their state.
 
     Returns
     -------
-    segments : list of [start, end, state, confidences]
+    segments : list of [start, end, state]
         Consecutive, neighbours of one state joined.
 
     Examples
     --------
     >>> from sklearn_speechmusic._smoothing import overlay
-    >>> overlay([[0, 5, 0, [0.9]], [5, 9, 1, [0.8]]], [(4, 6)], 2)
-    [[0, 4, 0, [0.9]], [4, 6, 2, [1.0, 1.0]], [6, 9, 1, [0.8]]]
+    >>> overlay([[0, 5, 0], [5, 9, 1]], [(4, 6)], 2)
+    [[0, 4, 0], [4, 6, 2], [6, 9, 1]]
     """
     pieces = []
-    for start, end, own, confidences in segments:
+    for start, end, own in segments:
         cursor = start
         for low, high in intervals:
             if high <= cursor or low >= end:
                 continue
             if low > cursor:
-                pieces.append([cursor, low, own, confidences])
-            pieces.append([max(low, cursor), min(high, end), state, [1.0]])
+                pieces.append([cursor, low, own])
+            pieces.append([max(low, cursor), min(high, end), state])
             cursor = min(high, end)
         if cursor < end:
-            pieces.append([cursor, end, own, confidences])
+            pieces.append([cursor, end, own])
     return _merged([list(piece) for piece in pieces])
 
 
@@ -408,8 +403,7 @@ def _merged(segments: list[list]) -> list[list]:
     merged = [segments[0]]
     for segment in segments[1:]:
         if segment[2] == merged[-1][2]:
-            confidences = merged[-1][3] if merged[-1][3] is segment[3] else merged[-1][3] + segment[3]
-            merged[-1] = [merged[-1][0], segment[1], segment[2], confidences]
+            merged[-1] = [merged[-1][0], segment[1], segment[2]]
         else:
             merged.append(segment)
     return merged

@@ -66,12 +66,19 @@ def _dump_scaler(scaler) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
 
 
 def _restore_scaler(scaler, state: dict[str, Any], arrays: dict[str, np.ndarray]) -> None:
-    width = int(state["n_features_in_"])
+    width = state["n_features_in_"]
+    if isinstance(width, bool) or not isinstance(width, int) or width < 1:
+        raise ValueError(f"n_features_in_ must be a positive integer, not {width!r}")
     for key, value in state.items():
         if key in _SCALER_ARRAYS:
             value = np.asarray(value, dtype=np.float64)
             if value.shape != (width,):
                 raise ValueError(f"{key} has {value.size} values for {width} features")
+            if not np.isfinite(value).all() or (key == "scale_" and not (value > 0).all()):
+                # A fitted scaler's scale is positive (1 for a constant feature).
+                raise ValueError(
+                    f"{key} holds values no fitted StandardScaler has (NaN, inf or a scale <= 0)"
+                )
         elif key == "feature_names_in_":
             value = np.asarray(value, dtype=object)
             if value.shape != (width,):
@@ -188,6 +195,11 @@ def describe_steps(estimator) -> tuple[list[dict[str, Any]], dict[str, np.ndarra
     from ._classifier import SpeechMusicClassifier
     from ._seed_ensemble import SeedEnsembleClassifier
 
+    if hasattr(estimator, "best_estimator_"):
+        raise ValueError(
+            f"save_model stores the model itself, not a {type(estimator).__name__}: "
+            "save its best_estimator_ (refit=True keeps one fitted on all the data)."
+        )
     steps = list(estimator.steps) if hasattr(estimator, "steps") else [("classifier", estimator)]
     if not isinstance(steps[-1][1], (SpeechMusicClassifier, SeedEnsembleClassifier)):
         raise ValueError(
@@ -255,7 +267,10 @@ def rebuild_step(step: dict, arrays: dict[str, np.ndarray]):
     serializer = SERIALIZERS.get(str(kind))
     if serializer is None:
         raise ValueError(f"unknown step kind {kind!r}; expected one of {sorted(SERIALIZERS)}")
-    params = dict(step.get("params") or {})
+    params = step.get("params") or {}
+    if not isinstance(params, dict):
+        raise ValueError(f"the parameters of {kind} must be a JSON object, not {type(params).__name__}")
+    params = dict(params)
     if kind == "SpeechMusicClassifier":
         params = _classifier_params(params)
     if set(params) & set(serializer.params_in_state):

@@ -50,6 +50,7 @@ _RMS_FLOOR = 1e-5
 _SYLLABIC_BAND_HZ = (2.0, 8.0)
 _FRAMES_PER_PASS = 1024
 _WINDOWS_PER_PASS = 256
+_FLOAT32_MAX = float(np.finfo(np.float32).max)
 # The features computed here besides the MFCC statistics, in column order.
 _IMPLEMENTED = (
     "rms_db_mean",
@@ -157,8 +158,11 @@ def frame_values(blocks, settings: FrameSettings) -> tuple[FrameValues, int]:
         per_hop = np.count_nonzero(changes.reshape(-1, hop), axis=1)
         crossings = sum(per_hop[k : k + count] for k in range(ratio))
         crossings = crossings - changes[np.arange(count) * hop + length - 1]
+        # Below about 1e-38 the gain itself is beyond float32: scaled in float64 then.
         scaled = (
-            segment * np.float32(gain) if segment.dtype == np.float32 else (segment * gain).astype(np.float32)
+            segment * np.float32(gain)
+            if segment.dtype == np.float32 and gain < _FLOAT32_MAX
+            else np.multiply(segment, gain, dtype=np.float64).astype(np.float32)
         )
         frames = np.lib.stride_tricks.sliding_window_view(scaled, length)[::hop][:count]
         spectrum = scipy.fft.rfft(frames * window, axis=1)
@@ -166,7 +170,7 @@ def frame_values(blocks, settings: FrameSettings) -> tuple[FrameValues, int]:
         magnitude = np.sqrt(power)
         log_power = np.log(np.maximum(power, np.float32(EPSILON)))
         parts["log_gain"].append(np.full(count, np.log(gain)))
-        parts["rms"].append(np.sqrt(frame_energy * gain**2 / length))
+        parts["rms"].append(np.sqrt(frame_energy / length) * gain)
         parts["zcr"].append(crossings / length)
         parts["centroid"].append(
             np.einsum("ij,j->i", magnitude, frequencies)

@@ -84,11 +84,20 @@ def _saved_model(tmp: Path) -> Path:
     return save_model(_fitted(), tmp / "model.skm")
 
 
-def _load_altered(tmp, change: Callable[[dict], None], *, rewrite_checksums: bool):
+def _saved_pipeline(tmp: Path) -> Path:
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    from sklearn_speechmusic import save_model
+
+    return save_model(make_pipeline(StandardScaler(), _clf()).fit(*_blobs()), tmp / "model.skm")
+
+
+def _load_altered(tmp, change: Callable[[dict], None], *, rewrite_checksums: bool, pipeline=False):
     """Save a model, let ``change`` edit its members' bytes, write it back and load it."""
     from sklearn_speechmusic import load_model
 
-    path = _saved_model(tmp)
+    path = _saved_pipeline(tmp) if pipeline else _saved_model(tmp)
     with zipfile.ZipFile(path) as archive:
         members = {name: archive.read(name) for name in archive.namelist()}
     before = dict(members)
@@ -105,15 +114,18 @@ def _load_altered(tmp, change: Callable[[dict], None], *, rewrite_checksums: boo
     return load_model(path)
 
 
-def _forged(edit: Callable[[dict], None], member="estimator.json"):
-    """A saved model whose ``member`` JSON is edited and whose checksum is rewritten."""
+def _forged(edit: Callable[[dict], None], member="estimator.json", pipeline=False):
+    """A saved model (a scaler and classifier pipeline if ``pipeline``) whose ``member`` JSON is
+    edited and whose checksum is rewritten."""
 
     def change(members):
         document = json.loads(members[member])
         edit(document)
         members[member] = json.dumps(document).encode()
 
-    return lambda tmp: _load_altered(tmp, change, rewrite_checksums=member != "format.json")
+    return lambda tmp: _load_altered(
+        tmp, change, rewrite_checksums=member != "format.json", pipeline=pipeline
+    )
 
 
 def _load_bytes(data: bytes):
@@ -160,17 +172,61 @@ def _predict(X):
     return lambda tmp: _fitted().predict(X)
 
 
-def _segment(audio):
+def _segment(audio, **params):
     def run(tmp):
         from sklearn_speechmusic import SpeechMusicSegmenter
 
-        return SpeechMusicSegmenter().segment(audio)
+        return SpeechMusicSegmenter(**params).segment(audio)
 
     return run
 
 
 def _finite_features(result) -> bool:
     return bool(np.isfinite(np.asarray(result, dtype=float)).all())
+
+
+def _wav_claiming_rate(tmp: Path, rate: int) -> str:
+    """A real WAV whose header's sample rate (and byte rate) is rewritten to ``rate``."""
+    import soundfile
+
+    path = tmp / "rate.wav"
+    soundfile.write(path, np.sin(np.arange(RATE) * 0.05) * 0.1, RATE, subtype="PCM_16")
+    data = bytearray(path.read_bytes())
+    data[24:28] = rate.to_bytes(4, "little")
+    data[28:32] = (2 * rate).to_bytes(4, "little")
+    path.write_bytes(bytes(data))
+    return str(path)
+
+
+def _huge_doubles(tmp: Path):
+    import soundfile
+
+    path = tmp / "huge.wav"
+    soundfile.write(path, np.sin(np.arange(2 * RATE) * 0.05) * 1e300, RATE, subtype="DOUBLE")
+    assert _finite_features(_extract(str(path))(tmp))
+
+
+def _generator_of_clips(tmp: Path):
+    from sklearn_speechmusic import AudioFeatureExtractor
+
+    assert AudioFeatureExtractor().fit_transform(clip for clip in [CLIP, CLIP]).shape == (2, 66)
+
+
+def _subnormal_silence(tmp: Path):
+    waveform = np.zeros(10 * RATE, dtype=np.float32)
+    waveform[1000] = 1e-42  # a subnormal float32: its unit-RMS gain is beyond float32
+    labels = _segment((waveform, RATE))(tmp)["label"].tolist()
+    assert labels == ["Silence"], labels
+
+
+def _save_through_link(tmp: Path):
+    from sklearn_speechmusic import load_model, save_model
+
+    target, link = tmp / "real.skm", tmp / "link.skm"
+    target.write_bytes(b"old")
+    link.symlink_to(target)
+    save_model(_fitted(), link)
+    assert link.is_symlink() and load_model(target).classes_.tolist() == ["Music", "Speech"]
 
 
 CASES: list[Case] = [
@@ -393,6 +449,56 @@ CASES: list[Case] = [
         _segment((np.zeros((0, 2)), RATE)),
         "InvalidAudioError",
     ),
+    Case(
+        "audio",
+        "a folder given as an audio file",
+        "IsADirectoryError: it is a folder; pass the audio files in it",
+        lambda tmp: _extract(str(tmp))(tmp),
+        "IsADirectoryError",
+        match="is a folder",
+    ),
+    Case(
+        "audio",
+        "a WAV whose header says 1 Hz (88 KB claiming 12 hours; took 2 minutes and 1.5 GB before)",
+        "InvalidAudioError: the rate is below 1000 Hz, so the header is probably wrong",
+        lambda tmp: _extract(_wav_claiming_rate(tmp, 1))(tmp),
+        "InvalidAudioError",
+        match="1 Hz, below the 1000 Hz",
+    ),
+    Case(
+        "audio",
+        "a float64 WAV with finite samples of 1e300 (read as infinite before)",
+        "finite features, the same as at any other level",
+        _huge_doubles,
+    ),
+    Case(
+        "audio",
+        'a generator of clips to `fit_transform` ("Found 0 clips" before)',
+        "one row per clip: the generator is read once",
+        _generator_of_clips,
+    ),
+    Case(
+        "audio",
+        "the segmenter on silence holding one sample of 1e-42 (NaN features before)",
+        "one Silence segment",
+        _subnormal_silence,
+    ),
+    Case(
+        "audio",
+        "the segmenter with `hop` longer than `window`",
+        "ValueError: the audio between windows would never be classified",
+        _segment((np.zeros(10 * RATE), RATE), window=1.0, hop=5.0),
+        "ValueError",
+        match="never be classified",
+    ),
+    Case(
+        "audio",
+        "a list of files to `segment`",
+        "TypeError: one recording at a time",
+        _segment([CLIP]),
+        "TypeError",
+        match="one recording",
+    ),
     # ---------------------------------------------------------- feature tables
     Case(
         "table",
@@ -446,6 +552,14 @@ CASES: list[Case] = [
         _table("Filename,Label,zcr\na,Speech,1\nb,Music,loud\n"),
         "ValueError",
         match="zcr",
+    ),
+    Case(
+        "table",
+        "an audio file given as a feature table",
+        "ValueError: it is an OGG audio file, not a CSV table",
+        lambda tmp: __import__("sklearn_speechmusic").load_feature_table(CLIP),
+        "ValueError",
+        match="OGG audio file",
     ),
     Case(
         "table",
@@ -511,6 +625,36 @@ CASES: list[Case] = [
         _forged(lambda d: d["steps"][-1]["state"].update(classes=["a", "b", "c"])),
         "ModelFormatError",
         match="2 outputs for 3 classes",
+    ),
+    Case(
+        "model file",
+        "a step's `params` that are not a JSON object",
+        "ModelFormatError naming the step",
+        _forged(lambda d: d["steps"][-1].update(params=[1])),
+        "ModelFormatError",
+        match="must be a JSON object",
+    ),
+    Case(
+        "model file",
+        "`format.json` edited to call a pipeline a classifier (loaded its last step alone before)",
+        "ModelFormatError: the file was altered",
+        _forged(lambda h: h.update(kind="classifier"), member="format.json", pipeline=True),
+        "ModelFormatError",
+        match="holds 2 steps",
+    ),
+    Case(
+        "model file",
+        "a scaler whose scales are 0 (failed only at predict time before)",
+        "ModelFormatError naming `scale_`",
+        _forged(lambda d: d["steps"][0]["state"].update(scale_=[0.0] * 4), pipeline=True),
+        "ModelFormatError",
+        match="scale_",
+    ),
+    Case(
+        "model file",
+        "`save_model` to a symbolic link (replaced the link itself before)",
+        "the file the link names is rewritten; the link stays",
+        _save_through_link,
     ),
     Case(
         "model file",

@@ -57,6 +57,7 @@ def test_help_everywhere(command):
         ["train"],
         ["train", "x.csv", "-o", "m.skm", "--epochs", "many"],
         ["train", "x.csv", "-o", "m", "--hidden-layer-sizes", "64,a"],
+        ["train", "x.csv", "-o", "m", "--hidden-layer-sizes", "64,,3"],
     ],
 )
 def test_usage_errors_exit_2(args):
@@ -133,6 +134,67 @@ def test_predict_and_evaluate_on_a_table(workflow):
     assert "Accuracy:" in evaluated.stdout and "Confusion matrix" in evaluated.stdout
 
 
+def test_evaluate_averages_over_the_classes_present(workflow):
+    folder, _, _ = workflow
+    table = pd.read_csv(folder / "features.csv")
+    features = sklearn_speechmusic.AudioFeatureExtractor().get_feature_names_out().tolist()
+    table[["Filename", "Label", *features]].to_csv(folder / "two.csv", index=False)
+    # The pretrained model knows four classes; this table holds two of them.
+    result = speechmusic("evaluate", "pretrained", folder / "two.csv")
+    assert result.returncode == 0, result.stderr
+    predicted = sklearn_speechmusic.load_pretrained()[1:].predict(table[features].to_numpy())
+    expected = set(table["Label"]) | set(predicted)
+    report = result.stdout.split("Confusion matrix")[0]
+    rows = {
+        line.split()[0]
+        for line in report.splitlines()
+        if line.split()[:1] in (["Music"], ["Noise"], ["Silence"], ["Speech"])
+    }
+    assert rows == expected, report  # no zero rows for classes neither in the table nor predicted
+
+
+def test_a_table_model_given_audio_says_how_to_extract_first(workflow):
+    folder, _, _ = workflow
+    result = speechmusic("predict", folder / "model.skm", next(AUDIO_DIR.glob("Speech/*.ogg")))
+    assert_one_line_error(result, 1, "speechmusic extract LIST.csv -o features.csv")
+
+
+def test_an_audio_file_where_a_table_belongs_is_named_as_audio(tmp_path):
+    clip = next(AUDIO_DIR.glob("Speech/*.ogg"))
+    result = speechmusic("train", clip, "-o", tmp_path / "m.skm")
+    assert_one_line_error(result, 1, "is an OGG audio file, not a CSV table")
+    assert not (tmp_path / "m.skm").exists()
+
+
+def test_segment_checks_every_output_before_writing_any(tmp_path):
+    clip = next(AUDIO_DIR.glob("Speech/*.ogg"))
+    result = speechmusic(
+        "segment",
+        clip,
+        "--no-progress",
+        "-o",
+        tmp_path / "s.csv",
+        "--audacity",
+        tmp_path / "a.txt",
+        "--plot",
+        tmp_path / "timeline.txt",
+    )
+    assert_one_line_error(result, 1, ".txt is not a figure format")
+    assert list(tmp_path.iterdir()) == []  # exit 1: nothing was written
+
+
+def test_an_argument_a_command_does_not_take_shows_that_commands_usage():
+    result = speechmusic("segment", "a.wav", "b.flac")
+    assert result.returncode == 2
+    assert "usage: speechmusic segment" in result.stderr and "unrecognized arguments: b.flac" in result.stderr
+
+
+def test_a_folder_given_as_audio_is_named_a_folder(tmp_path):
+    (tmp_path / "clips").mkdir()
+    result = speechmusic("segment", tmp_path / "clips", "--no-progress")
+    assert_one_line_error(result, 1, "is a folder, not an audio file")
+
+
 def test_predict_from_audio_with_an_audio_model(tmp_path):
     from sklearn.pipeline import make_pipeline
     from sklearn.preprocessing import StandardScaler
@@ -174,7 +236,8 @@ def test_extract_skips_bad_files_and_fails_only_when_nothing_is_readable(tmp_pat
     soundfile.write(folder / "ok.wav", soundfile.read(next(AUDIO_DIR.glob("Speech/*.ogg")))[0], 22050)
     mixed = speechmusic("extract", tmp_path / "clips", "-o", tmp_path / "f.csv", "--no-progress")
     assert mixed.returncode == 0, mixed.stderr
-    assert "Skipped 1 of 2 clips" in mixed.stderr and "broken.wav" in mixed.stderr
+    assert "left out 1 of 2 files that could not be read" in mixed.stderr and "broken.wav" in mixed.stderr
+    assert "NaN" not in mixed.stderr  # the library's wording; the command drops those rows
     assert len(pd.read_csv(tmp_path / "f.csv")) == 1
 
 

@@ -226,7 +226,7 @@ def _write_bad_clip(kind, folder):
         return path, InvalidAudioError, "contains no audio samples"
     if kind == "ten_ms":
         soundfile.write(path, tone(22050, seconds=0.01), 22050)
-        return path, InvalidAudioError, "10 ms of audio is shorter than one analysis frame"
+        return path, InvalidAudioError, r"220 samples \(10.0 ms\) of audio are shorter than one analysis"
     raise AssertionError(kind)
 
 

@@ -390,3 +390,25 @@ def test_a_model_fitted_on_another_feature_set_is_refused_with_advice(table_mode
         load_model(path)
     assert f"this version computes {computes}" in str(raised.value)
     assert "refit the pipeline" in str(raised.value)
+
+
+@pytest.mark.skipif(not hasattr(__import__("os"), "mkfifo"), reason="no named pipes on this platform")
+def test_saving_into_a_pipe_writes_through_it_and_leaves_the_pipe(table_model, tmp_path):
+    # Renaming a finished file over the path would have replaced the pipe (or a
+    # device such as /dev/null) with a regular file, and left its reader waiting.
+    import os
+    import stat
+    import threading
+
+    model, X = table_model
+    pipe = tmp_path / "model.pipe"
+    os.mkfifo(pipe)
+    received: list[bytes] = []
+    reader = threading.Thread(target=lambda: received.append(pipe.read_bytes()))
+    reader.start()
+    save_model(model, pipe)
+    reader.join(timeout=60)
+    assert stat.S_ISFIFO(os.lstat(pipe).st_mode)
+    assert received, "the reader got nothing"
+    (tmp_path / "copy.skm").write_bytes(received[0])
+    assert (load_model(tmp_path / "copy.skm").predict(X[:3]) == model.predict(X[:3])).all()

@@ -107,8 +107,10 @@ def test_two_class_view_renormalises_speech_and_music():
     np.testing.assert_allclose(proba, expected, rtol=1e-9, atol=1e-12)
     assert (two.predict(clips) == np.where(full[:, 0] > full[:, 3], "Music", "Speech")).all()
     assert two.predict(clips[:-1]).tolist() == LABELS
-    with pytest.raises(ValueError, match="at least 2 distinct classes"):
+    with pytest.raises(ValueError, match=r"\['Laughter'\] are not classes of the model"):
         load_pretrained(classes=["Speech", "Laughter"])
+    with pytest.raises(ValueError, match="at least 2 distinct classes"):
+        load_pretrained(classes=["Speech", "Speech"])
 
 
 def test_pretrained_is_the_network_trained_on_the_corpus():

@@ -216,8 +216,10 @@ def test_two_class_view_renormalises_the_mean(fitted, tmp_path):
     restored = load_model(save_model(view, tmp_path / "view.skm"))
     assert restored.classes_.tolist() == classes
     np.testing.assert_array_equal(restored.predict_proba(X), view.predict_proba(X))
-    with pytest.raises(ValueError, match="at least 2 distinct classes"):
+    with pytest.raises(ValueError, match=r"\['Laughter'\] are not classes of the model"):
         ensemble._restricted_to(["Speech", "Laughter"])
+    with pytest.raises(ValueError, match="at least 2 distinct classes"):
+        ensemble._restricted_to(["Speech"])
 
 
 def test_model_file_round_trip(fitted, tmp_path):

@@ -147,7 +147,8 @@ def test_silence_short_and_tiny_recordings(shipped_pipeline, tmp_path):
     # Shorter than one analysis frame: a clear error, not a crash.
     soundfile.write(tmp_path / "click.wav", waveform[:100], RATE)
     with pytest.raises(
-        InvalidAudioError, match="click.wav: 5 ms of audio is shorter than one analysis frame"
+        InvalidAudioError,
+        match=r"click.wav: 100 samples \(4.5 ms\) of audio are shorter than one analysis frame",
     ):
         segmenter.segment(tmp_path / "click.wav")
 
@@ -337,3 +338,24 @@ def test_display_colours_and_legend_cover_every_label():
     assert len(set(colours)) == 5
     assert display.line_.get_ydata().tolist() == [-20.0, -80.0, -30.0]
     matplotlib.pyplot.close("all")
+
+
+def test_each_segment_is_as_confident_as_the_windows_centred_in_it(shipped_pipeline):
+    # Music, 3 s of digital silence, then noise: the silence is cut out at frame level
+    # after smoothing. Each side's confidence is its own windows' mean probability of
+    # its label (before, a side could report the mean over the whole run of windows
+    # the silence was cut from, 0.25 for noise the windows called Noise at 1.00).
+    music, _ = soundfile.read(LONG_MUSIC[0], dtype="float32")
+    noise = np.random.default_rng(0).normal(0, 0.1, 8 * RATE).astype(np.float32)
+    audio = (np.concatenate([music[: 9 * RATE], np.zeros(3 * RATE, np.float32), noise]), RATE)
+    segmenter = SpeechMusicSegmenter(shipped_pipeline)
+    windows = segmenter.window_probabilities(audio)
+    segments = segmenter.segments_from_windows(windows, audio=audio)
+    assert "Silence" in segments["label"].tolist()
+    centers = windows["center"].to_numpy()
+    for segment in segments.itertuples():
+        inside = (centers >= segment.start) & (centers < segment.end)
+        if segment.label == "Silence" or not inside.any():
+            continue
+        expected = windows.loc[inside, segment.label].mean()
+        assert segment.confidence == pytest.approx(expected, abs=1e-3), segments
