@@ -39,7 +39,7 @@ class InvalidAudioError(ValueError):
     ...     AudioFeatureExtractor().transform([(np.zeros(10), 22050)])
     ... except InvalidAudioError as error:
     ...     print(error)
-    <waveform of 10 samples at 22050 Hz>: 0 ms of audio is shorter than one analysis frame ...
+    <waveform of 10 samples at 22050 Hz>: 10 samples (0.5 ms) of audio are shorter than one analysis frame ...
     """
 
 

@@ -208,8 +208,9 @@ def _level_db(window: np.ndarray) -> float:
 def _too_short(audio, n_samples: int, settings: FrameSettings) -> InvalidAudioError:
     rate = settings.sample_rate
     return InvalidAudioError(
-        f"{describe_source(audio)}: {1000 * n_samples / rate:.0f} ms of audio is shorter than one analysis "
-        f"frame ({1000 * settings.frame_length / rate:.0f} ms); nothing to segment."
+        f"{describe_source(audio)}: {n_samples} samples ({1000 * n_samples / rate:.1f} ms) of audio are "
+        f"shorter than one analysis frame ({settings.frame_length} samples = "
+        f"{1000 * settings.frame_length / rate:.1f} ms); nothing to segment."
     )
 
 
