@@ -133,10 +133,8 @@ def _mono_at_rate(
         mono = soxr.resample(mono, source_rate, sample_rate, quality="HQ").astype(np.float32, copy=False)
     if mono.shape[0] < min_samples:
         raise InvalidAudioError(
-            f"{name}: {waveform.shape[0]} samples ({1000 * waveform.shape[0] / source_rate:.1f} ms) of "
-            f"audio are shorter than one analysis frame ({min_samples} samples = "
-            f"{1000 * min_samples / sample_rate:.1f} ms at {sample_rate} Hz); use longer clips, or "
-            "a smaller frame_length in AudioFeatureExtractor."
+            shorter_than_a_frame(name, waveform.shape[0], source_rate, min_samples, sample_rate)
+            + f" at {sample_rate} Hz); use longer clips, or a smaller frame_length in AudioFeatureExtractor."
         )
     return np.ascontiguousarray(mono, dtype=np.float32)
 
@@ -303,6 +301,21 @@ def _open(path: str):
         sound.close()
         raise
     return sound
+
+
+def shorter_than_a_frame(name: str, n_samples: int, source_rate: int, frame_length: int, rate: int) -> str:
+    """The start of the message for audio shorter than one frame; the caller closes the parenthesis.
+
+    Examples
+    --------
+    >>> from sklearn_speechmusic._audio_io import shorter_than_a_frame
+    >>> shorter_than_a_frame("click.wav", 100, 22050, 1024, 22050) + ")"
+    'click.wav: 100 samples (4.5 ms) of audio are shorter than one analysis frame (1024 samples = 46.4 ms)'
+    """
+    return (
+        f"{name}: {n_samples} samples ({1000 * n_samples / source_rate:.1f} ms) of audio are shorter "
+        f"than one analysis frame ({frame_length} samples = {1000 * frame_length / rate:.1f} ms"
+    )
 
 
 def check_source_rate(rate: int, name: str) -> None:

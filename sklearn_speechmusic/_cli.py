@@ -326,12 +326,11 @@ def _evaluate(args: argparse.Namespace) -> int:
 
 # ---------------------------------------------------------------- reports and figures
 def _report(model, X, y) -> None:
-    import numpy as np
     from sklearn.metrics import accuracy_score, classification_report, confusion_matrix
 
     predicted = model.predict(X)
     # Classes neither in the table nor predicted would add zero rows to the macro average.
-    present = set(np.asarray(y).tolist()) | set(np.asarray(predicted).tolist())
+    present = {*y, *predicted}
     labels = [label for label in model.classes_ if label in present]
     print(f"\nAccuracy: {accuracy_score(y, predicted):.4f} on {len(y)} clips\n")
     print(classification_report(y, predicted, labels=labels, digits=4, zero_division=0))

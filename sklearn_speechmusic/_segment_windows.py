@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ._audio_features import FrameSettings, clip_features
-from ._audio_io import InvalidAudioError, describe_source, resampled_blocks
+from ._audio_io import InvalidAudioError, describe_source, resampled_blocks, shorter_than_a_frame
 from ._window_features import frame_values, supports, window_features
 from ._window_grid import window_starts
 
@@ -208,9 +208,8 @@ def _level_db(window: np.ndarray) -> float:
 def _too_short(audio, n_samples: int, settings: FrameSettings) -> InvalidAudioError:
     rate = settings.sample_rate
     return InvalidAudioError(
-        f"{describe_source(audio)}: {n_samples} samples ({1000 * n_samples / rate:.1f} ms) of audio are "
-        f"shorter than one analysis frame ({settings.frame_length} samples = "
-        f"{1000 * settings.frame_length / rate:.1f} ms); nothing to segment."
+        shorter_than_a_frame(describe_source(audio), n_samples, rate, settings.frame_length, rate)
+        + "); nothing to segment."
     )
 
 
