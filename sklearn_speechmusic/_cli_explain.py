@@ -11,7 +11,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from ._cli_files import check_files, check_plot_formats, write_csv
+from ._cli_files import check_files, check_plot_formats, path_argument, write_csv
 from ._cli_inputs import (
     check_known_labels,
     load_model_argument,
@@ -91,18 +91,26 @@ def add_explain_parser(command) -> None:
     explain_parser = command(
         "explain", "which features a model relies on: permutation importance on a labelled feature table"
     )
-    explain_parser.add_argument("model", help="model file (.skm), or 'pretrained' for the packaged model")
+    explain_parser.add_argument(
+        "model", type=path_argument, help="model file (.skm), or 'pretrained' for the packaged model"
+    )
     explain_parser.add_argument(
         "features",
+        type=path_argument,
         help="labelled feature table (CSV in the demo's format); clips the model was not trained on "
         "show what generalises",
     )
     explain_parser.add_argument(
-        "--plot", metavar="PNG", default=None, help="also draw the importances by family (default: none)"
+        "--plot",
+        type=path_argument,
+        metavar="PNG",
+        default=None,
+        help="also draw the importances by family (default: none)",
     )
     explain_parser.add_argument(
         "-o",
         "--output",
+        type=path_argument,
         metavar="CSV",
         default=None,
         help="also write every feature's importance (default: none)",

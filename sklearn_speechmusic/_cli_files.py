@@ -9,12 +9,25 @@ permissions the user's umask allows, and a replaced file keeps its own.
 
 from __future__ import annotations
 
+import argparse
 import os
 import stat
 from collections.abc import Callable
 from pathlib import Path
 
 from ._cli_messages import CommandError
+
+
+def path_argument(text: str) -> str:
+    """argparse ``type`` of every path argument: an empty string is refused.
+
+    ``Path("")`` is the current folder, so an empty argument (usually an unset shell
+    variable, as in ``speechmusic segment "$FILE"``) would otherwise be read, or
+    written, as ``.``.
+    """
+    if not text:
+        raise argparse.ArgumentTypeError("empty path (is a shell variable unset?)")
+    return text
 
 
 def check_files(*, inputs=(), outputs=(), output_dirs=(), against=()) -> None:

@@ -12,6 +12,7 @@ import argparse
 from functools import lru_cache
 
 from ._cli_explain import add_explain_parser
+from ._cli_files import path_argument
 from ._cli_inputs import PRETRAINED_MODEL_NAME
 from ._cli_messages import silence_tensorflow_import
 
@@ -151,23 +152,30 @@ def build_parser() -> argparse.ArgumentParser:
 
     demo = command("demo", "train and evaluate on the bundled real recordings (offline)")
     demo.add_argument(
-        "--output-dir", default="speechmusic-demo", help="folder to write the model and figures to"
+        "--output-dir",
+        type=path_argument,
+        default="speechmusic-demo",
+        help="folder to write the model and figures to",
     )
     demo.add_argument("--random-state", type=int, default=0, help="seed of the split and the network")
 
     extract = command("extract", "audio files -> demo-format feature table")
     extract.add_argument(
-        "source", help="folder laid out as <root>/<label>/<file>, or a CSV with a 'path' column"
+        "source",
+        type=path_argument,
+        help="folder laid out as <root>/<label>/<file>, or a CSV with a 'path' column",
     )
-    extract.add_argument("-o", "--output", required=True, help="feature table to write (CSV)")
+    extract.add_argument(
+        "-o", "--output", type=path_argument, required=True, help="feature table to write (CSV)"
+    )
     extract.add_argument(
         "--n-jobs", type=int, default=None, help="parallel workers, -1 for all cores (default: 1)"
     )
     extract.add_argument("--no-progress", action="store_true", help="no progress bar")
 
     train = command("train", "train the scaler and network on a feature table, save the model")
-    train.add_argument("features", help="feature table (CSV in the demo's format)")
-    train.add_argument("-o", "--output", required=True, help="model file to write (.skm)")
+    train.add_argument("features", type=path_argument, help="feature table (CSV in the demo's format)")
+    train.add_argument("-o", "--output", type=path_argument, required=True, help="model file to write (.skm)")
     for name, settings in CLASSIFIER_OPTIONS.items():
         # Only options given on the command line reach the classifier: its own
         # defaults apply otherwise, and --help reads them from its signature.
@@ -176,26 +184,43 @@ def build_parser() -> argparse.ArgumentParser:
     _add_table_options(train)
     train.add_argument(
         "--plots",
+        type=path_argument,
         metavar="DIR",
         default=None,
         help="also write the training-history PNGs here (default: none)",
     )
 
     predict = command("predict", "labels for audio files or a feature CSV")
-    predict.add_argument("model", help=_MODEL_HELP)
-    predict.add_argument("inputs", nargs="+", help="audio files, or one feature table (CSV)")
+    predict.add_argument("model", type=path_argument, help=_MODEL_HELP)
+    predict.add_argument(
+        "inputs", type=path_argument, nargs="+", help="audio files, or one feature table (CSV)"
+    )
     predict.add_argument("--proba", action="store_true", help="add one probability column per class")
-    predict.add_argument("-o", "--output", default=None, help="CSV to write (default: standard output)")
+    predict.add_argument(
+        "-o", "--output", type=path_argument, default=None, help="CSV to write (default: standard output)"
+    )
     _add_table_options(predict, labels=False)
 
     segment = command("segment", "speech/music timeline of a long recording")
-    segment.add_argument("audio", help="audio file (any length; read in blocks)")
-    segment.add_argument("--model", default=PRETRAINED_MODEL_NAME, help=_MODEL_HELP)
-    segment.add_argument("-o", "--output", default=None, help="CSV of segments (default: standard output)")
+    segment.add_argument("audio", type=path_argument, help="audio file (any length; read in blocks)")
+    segment.add_argument("--model", type=path_argument, default=PRETRAINED_MODEL_NAME, help=_MODEL_HELP)
     segment.add_argument(
-        "--audacity", metavar="TXT", default=None, help="also write Audacity labels (default: none)"
+        "-o", "--output", type=path_argument, default=None, help="CSV of segments (default: standard output)"
     )
-    segment.add_argument("--plot", metavar="PNG", default=None, help="also draw the timeline (default: none)")
+    segment.add_argument(
+        "--audacity",
+        type=path_argument,
+        metavar="TXT",
+        default=None,
+        help="also write Audacity labels (default: none)",
+    )
+    segment.add_argument(
+        "--plot",
+        type=path_argument,
+        metavar="PNG",
+        default=None,
+        help="also draw the timeline (default: none)",
+    )
     segment.add_argument("--window", type=float, default=3.0, help="seconds per window")
     segment.add_argument("--hop", type=float, default=0.5, help="seconds between windows")
     segment.add_argument(
@@ -210,8 +235,10 @@ def build_parser() -> argparse.ArgumentParser:
     segment.add_argument("--no-progress", action="store_true", help="no progress bar")
 
     evaluate = command("evaluate", "accuracy and confusion matrix on a labelled feature table")
-    evaluate.add_argument("model", help=_MODEL_HELP)
-    evaluate.add_argument("features", help="labelled feature table (CSV in the demo's format)")
+    evaluate.add_argument("model", type=path_argument, help=_MODEL_HELP)
+    evaluate.add_argument(
+        "features", type=path_argument, help="labelled feature table (CSV in the demo's format)"
+    )
     _add_table_options(evaluate)
 
     add_explain_parser(command)

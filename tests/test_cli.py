@@ -183,6 +183,30 @@ def test_segment_checks_every_output_before_writing_any(tmp_path):
     assert list(tmp_path.iterdir()) == []  # exit 1: nothing was written
 
 
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["segment", ""],
+        ["segment", "a.wav", "-o", ""],
+        ["predict", "pretrained", "a.wav", ""],
+        ["predict", "", "a.wav"],
+        ["extract", "", "-o", "t.csv"],
+        ["train", "t.csv", "-o", ""],
+        ["evaluate", "pretrained", ""],
+        ["explain", "pretrained", "t.csv", "--plot", ""],
+        ["demo", "--output-dir", ""],
+    ],
+)
+def test_an_empty_path_is_refused_not_taken_for_the_current_folder(args, capsys):
+    # Path("") is ".", so an unset shell variable used to read or write the current folder.
+    from sklearn_speechmusic._cli_parser import build_parser
+
+    with pytest.raises(SystemExit) as exit_info:
+        build_parser().parse_args(args)
+    assert exit_info.value.code == 2
+    assert "empty path (is a shell variable unset?)" in capsys.readouterr().err
+
+
 def test_an_argument_a_command_does_not_take_shows_that_commands_usage():
     result = speechmusic("segment", "a.wav", "b.flac")
     assert result.returncode == 2
