@@ -8,6 +8,8 @@ the package imports it from here, so a future break is mended in one module.
   (``sklearn.base._fit_context``, ``sklearn.utils._param_validation``), stable since 1.3.
 * ``routing_enabled``: whether metadata routing is on (``sklearn.utils.metadata_routing.
   _routing_enabled``), private since routing arrived in 1.3.
+* ``validate_sample_weight``: ``sklearn.utils.validation._check_sample_weight``, private
+  and with the same signature since 1.0.
 * ``validate_data``: public in ``sklearn.utils.validation`` since 1.6 (the
   ``BaseEstimator._validate_data`` method before it).
 * :func:`training_steps_per_call`: Keras before 3.15 (3.5 measured) stops a finite
@@ -26,6 +28,7 @@ import numpy as np
 from sklearn.base import _fit_context as fit_context
 from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from sklearn.utils.metadata_routing import _routing_enabled as routing_enabled
+from sklearn.utils.validation import _check_sample_weight as validate_sample_weight
 from sklearn.utils.validation import validate_data
 
 __all__ = [
@@ -37,6 +40,7 @@ __all__ = [
     "routing_enabled",
     "training_steps_per_call",
     "validate_data",
+    "validate_sample_weight",
 ]
 
 # The oldest Keras measured to run several steps per call over a finite dataset for

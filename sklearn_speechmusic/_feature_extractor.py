@@ -8,14 +8,14 @@ from numbers import Integral
 from typing import Any
 
 import numpy as np
-from sklearn.base import BaseEstimator, TransformerMixin, _fit_context
-from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.base import BaseEstimator, TransformerMixin
 
 from ._audio_features import FrameSettings, clip_features_of, describe_features, feature_names
 from ._audio_io import InvalidAudioError, describe_source
 
 # The table builders live beside the extractor's module and are importable from here.
 from ._audio_tables import AUDIO_EXTENSIONS, extract_feature_table, extract_feature_table_from_folder
+from ._compat import Interval, StrOptions, fit_context
 
 __all__ = [
     "AUDIO_EXTENSIONS",
@@ -175,7 +175,7 @@ class AudioFeatureExtractor(TransformerMixin, BaseEstimator):
         tags.input_tags.string = True
         return tags
 
-    @_fit_context(prefer_skip_nested_validation=True)
+    @fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y=None):
         """Check the parameters and the input; nothing is learned.
 

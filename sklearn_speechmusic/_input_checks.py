@@ -51,9 +51,9 @@ def check_sample_weight(sample_weight, X) -> np.ndarray | None:
     """Validated float32 sample weights (finite, non-negative, one per row), or None."""
     if sample_weight is None:
         return None
-    from sklearn.utils.validation import _check_sample_weight
+    from ._compat import validate_sample_weight
 
-    sample_weight = _check_sample_weight(sample_weight, X, dtype=np.float32)
+    sample_weight = validate_sample_weight(sample_weight, X, dtype=np.float32)
     if (sample_weight < 0).any():
         raise ValueError(
             f"sample_weight must be non-negative; got {int((sample_weight < 0).sum())} negative "

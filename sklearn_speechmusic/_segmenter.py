@@ -8,10 +8,10 @@ from typing import Any
 
 import numpy as np
 from sklearn.base import BaseEstimator
-from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 
 from ._audio_io import require_regular_file
 from ._boundaries import change_point
+from ._compat import HasMethods, Interval, StrOptions
 from ._segment_windows import read_windows
 from ._smoothing import (
     absorb_islands,
@@ -37,14 +37,22 @@ _MAX_SILENT_SHARE = 1 / 6
 _BOUNDARY_SPREAD = 0.4
 
 
-def _mean_probability(probabilities: np.ndarray, centers: np.ndarray, quiet: np.ndarray, segment) -> float:
+def _mean_probability(
+    probabilities: np.ndarray, centers: np.ndarray, quiet: np.ndarray, segment, silence: int, gaps
+) -> float:
     """Mean probability of a segment's label over the windows centred in it (else the nearest window).
 
-    1 for silence that is not the model's own class, or that only quiet windows found.
+    1 for silence that is not the model's own class, that only quiet windows found, or
+    that lies mostly in stretches at the recording's noise floor (``gaps``): the level
+    found it, and the 3-s windows around a 1-s gap hear mostly the sound on either side.
     """
     start, end, state = segment
     if state >= probabilities.shape[1]:
         return 1.0
+    if state == silence:
+        at_floor = sum(max(0.0, min(end, gap_end) - max(start, gap_start)) for gap_start, gap_end in gaps)
+        if at_floor >= 0.5 * (end - start):
+            return 1.0
     inside = (centers >= start) & (centers < end)
     if not inside.any():
         inside = np.arange(len(centers)) == np.argmin(np.abs(centers - (start + end) / 2))
@@ -109,7 +117,7 @@ class SpeechMusicSegmenter(BaseEstimator):
     pipeline : Pipeline, default=None
         Fitted audio pipeline. None uses the packaged pretrained model (the one
         :func:`load_pretrained` returns) through its TensorFlow-free NumPy
-        runtime, read once per process: the same extractor, scaler and network
+        runtime, read from the package once per call: the same extractor, scaler and network
         weights, so the same probabilities up to float rounding, without
         importing TensorFlow.
     window : float, default=3.0
@@ -247,11 +255,15 @@ class SpeechMusicSegmenter(BaseEstimator):
         >>> windows[["start", "end"]].round(2).to_numpy().tolist()
         [[0.0, 3.0], [1.0, 3.99], [2.0, 4.99]]
         """
-        import pandas as pd
-
         self._check_params()
         _check_one_recording(audio)
-        extractor, predict_proba, classes = self._window_model()
+        return self._windows(audio, self._window_model())
+
+    def _windows(self, audio, window_model):
+        """:meth:`window_probabilities` with the pipeline already resolved by :meth:`_window_model`."""
+        import pandas as pd
+
+        extractor, predict_proba, classes = window_model
         settings = extractor._check_settings()
         rate = settings.sample_rate
         names = extractor.get_feature_names_out()
@@ -318,7 +330,11 @@ class SpeechMusicSegmenter(BaseEstimator):
            start  end    label  confidence
         0    0.0  1.0  Silence         1.0
         """
-        return self.segments_from_windows(self.window_probabilities(audio), audio=audio)
+        self._check_params()
+        _check_one_recording(audio)
+        # The packaged model is read from the package once per call, not once per step.
+        window_model = self._window_model()
+        return self._segments(self._windows(audio, window_model), audio, window_model[0])
 
     def segments_from_windows(self, windows, *, audio=None):
         """Smooth window probabilities into segments (the second half of :meth:`segment`).
@@ -346,6 +362,10 @@ class SpeechMusicSegmenter(BaseEstimator):
         >>> segmenter.segments_from_windows(windows).label.tolist()
         ['Silence']
         """
+        return self._segments(windows, audio, None)
+
+    def _segments(self, windows, audio, extractor):
+        """:meth:`segments_from_windows`; ``extractor`` None reads the pipeline's only if refining."""
         import pandas as pd
 
         self._check_params()
@@ -394,7 +414,9 @@ class SpeechMusicSegmenter(BaseEstimator):
         if audio is None:
             audio = windows.attrs.get("source")
         if self.refine_boundaries and audio is not None:
-            segments = self._refined(segments, audio, silence)
+            if extractor is None:
+                extractor = self._window_model()[0]
+            segments = self._refined(segments, audio, silence, extractor)
         if frame_levels is not None:
             segments = overlay(segments, gaps, silence)
         segments = absorb_short(segments, self.min_duration, keep=silence, min_keep=self.min_silence)
@@ -404,7 +426,9 @@ class SpeechMusicSegmenter(BaseEstimator):
                 "start": [round(float(s[0]), 3) for s in segments],
                 "end": [round(float(s[1]), 3) for s in segments],
                 "label": [labels[s[2]] for s in segments],
-                "confidence": [round(_mean_probability(as_given, centers, quiet, s), 4) for s in segments],
+                "confidence": [
+                    round(_mean_probability(as_given, centers, quiet, s, silence, gaps), 4) for s in segments
+                ],
             }
         )
 
@@ -417,9 +441,9 @@ class SpeechMusicSegmenter(BaseEstimator):
                 "windows would never be classified. Use hop <= window."
             )
 
-    def _refined(self, segments: list[list], audio, silence: int) -> list[list]:
+    def _refined(self, segments: list[list], audio, silence: int, extractor) -> list[list]:
         """Boundaries between sounding segments moved to where the spectrum changes."""
-        settings = self._window_model()[0]._check_settings()
+        settings = extractor._check_settings()
         reach = self.window / 2 + self.hop
         for left, right in zip(segments[:-1], segments[1:], strict=True):
             if silence in (left[2], right[2]):

@@ -3,6 +3,7 @@
 import inspect
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -52,3 +53,24 @@ def test_user_guide_documents_every_audio_feature():
     guide = (Path(__file__).parents[1] / "docs" / "user_guide.md").read_text()
     for name, description in FEATURE_DESCRIPTIONS.items():
         assert f"| `{name}` | {description} |" in guide, name
+
+
+def test_private_names_of_other_libraries_are_imported_only_in_compat():
+    # So that a release of scikit-learn, scikeras or Keras that moves one is mended in one module.
+    import ast
+
+    package = Path(sklearn_speechmusic.__file__).parent
+    offenders = []
+    for path in sorted(package.glob("*.py")):
+        if path.name == "_compat.py":
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+                top = node.module.split(".")[0]
+                if top not in {"sklearn", "keras", "scikeras", "tensorflow"}:
+                    continue
+                private_module = any(part.startswith("_") for part in node.module.split("."))
+                private_names = [alias.name for alias in node.names if alias.name.startswith("_")]
+                if private_module or private_names:
+                    offenders.append(f"{path.name}:{node.lineno} from {node.module} import {private_names}")
+    assert not offenders, offenders

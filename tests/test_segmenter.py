@@ -16,6 +16,7 @@ from sklearn_speechmusic import (
     InvalidAudioError,
     SegmentationDisplay,
     SpeechMusicSegmenter,
+    example_audio,
     load_pretrained,
 )
 
@@ -359,3 +360,29 @@ def test_each_segment_is_as_confident_as_the_windows_centred_in_it(shipped_pipel
             continue
         expected = windows.loc[inside, segment.label].mean()
         assert segment.confidence == pytest.approx(expected, abs=1e-3), segments
+
+
+def test_a_silence_found_at_the_noise_floor_is_certain(shipped_pipeline):
+    # A 1-s pause in a programme: the 3-s windows around it hear mostly the speech on
+    # either side, so the model's Silence probability there was near 0 (0.0024); the
+    # level found the pause, and its confidence is 1, as documented.
+    segments = SpeechMusicSegmenter(shipped_pipeline).segment(example_audio("programme"))
+    silences = segments[segments["label"] == "Silence"]
+    assert len(silences) >= 1, segments
+    assert (silences["confidence"] == 1.0).all(), segments
+
+
+def test_the_packaged_model_is_read_once_per_call(monkeypatch):
+    # It used to be read twice (windows, then boundary refinement): 80 ms each.
+    from sklearn_speechmusic import _pretrained
+
+    calls = []
+    original = _pretrained.load_pretrained
+
+    def counting_load(*args, **kwargs):
+        calls.append(1)
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(_pretrained, "load_pretrained", counting_load)
+    segments = SpeechMusicSegmenter().segment(example_audio("programme"))
+    assert len(segments) > 1 and len(calls) == 1
