@@ -101,14 +101,19 @@ def describe(sources: pd.DataFrame) -> str:
     """``TRAINING.md``: what the table holds, one row per collection, with package and licence."""
     originals = sources[~sources["Filename"].str.contains(r"\+(?:telephone|noise|lowpass|reverb)$")]
     counts = originals["Label"].value_counts()
+    quiet_copy = originals["Collection"].str.startswith("silence-quiet-")
     lines = [
         "Training corpus of the shipped model (features only)",
         "=" * 52,
         "",
         f"The feature table behind ``load_pretrained()``: {len(originals)} clips "
         f"({', '.join(f'{label} {count}' for label, count in counts.items())}) from "
-        f"{originals['Collection'].nunique()} collections, each described by the "
-        f"{len(AudioFeatureExtractor().get_feature_names_out())} features of ``AudioFeatureExtractor``,",
+        f"{originals.loc[~quiet_copy, 'Collection'].nunique()} collections of Debian packages "
+        f"({originals['Collection'].nunique()} values of ``collections``: each source's clips turned "
+        "down into Silence are a collection of their own, ``silence-quiet-<source>``, held out with "
+        "their source),",
+        f"each described by the {len(AudioFeatureExtractor().get_feature_names_out())} features of "
+        "``AudioFeatureExtractor``,",
         "plus one copy of every sounding clip through a simulated other recording chain "
         f"({len(sources)} rows).",
         "No audio is shipped, only features derived from it. Clips come from Debian packages",

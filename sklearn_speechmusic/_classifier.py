@@ -80,8 +80,9 @@ class SpeechMusicClassifier(FittedNetworkMixin, ClassifierMixin, BaseEstimator):
         .load_weights(path)``.
     callbacks : list of keras.callbacks.Callback, default=None
         Extra Keras callbacks passed to ``Model.fit``. Epoch-level hooks see
-        ``val_loss``/``val_accuracy``; batch-level hooks fire once per group of
-        16 batches (the network runs 16 steps per call into TensorFlow).
+        ``val_loss``/``val_accuracy``; with Keras 3.15 or newer, batch-level
+        hooks fire once per group of 16 batches (the network runs 16 steps per
+        call into TensorFlow), with older Keras once per batch.
         In ``fit``, their ``model`` is a pooled network of the same
         architecture that trains on the estimator's behalf (its traced training
         function is reused, so repeated fits do not grow memory); its weights

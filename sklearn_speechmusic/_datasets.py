@@ -9,7 +9,7 @@ from ._feature_table import load_feature_table
 #: Example recordings shipped in ``data/examples``, by name, with what each holds.
 EXAMPLE_AUDIO = {
     "speech": "Czech voice-acting line, 3.5 s",
-    "speech2": "Czech voice-acting line, 3.1 s",
+    "speech2": "Czech voice-acting line, 3.2 s",
     "music": "orchestral game music, 3 s",
     "music2": "orchestral game music, 3 s",
     "programme": "21.9 s of speech, music, speech, music with short silences",
@@ -130,7 +130,8 @@ def load_training_data(*, augmented=True, return_X_y=False, as_frame=True):
         ``"Silence"``), ``frame`` (the table in the demo's format, or None when
         ``as_frame=False``), ``feature_names``, ``target_names``, ``filenames``,
         ``groups`` (one track, speaker or source: rows of one group are not
-        independent), ``collections`` (the recording chain: hold these out to
+        independent), ``collections`` (the source set, such as
+        ``hedgewars-voices`` or ``wesnoth-music``: hold whole ones out to
         measure generalisation), ``kinds`` (read speech, sung, solo instrument,
         speech over music...), ``sources`` (DataFrame: kind, collection, group,
         Debian package and version, licence, whether synthesised, augmentation,

@@ -67,7 +67,7 @@ class AudioFeatureExtractor(TransformerMixin, BaseEstimator):
     RMS, so no feature depends on the recording level. Files longer than a
     minute are read and analysed a minute at a time: peak memory grows by
     about 100 MB per hour of audio (per-frame values and their summaries;
-    ~350 MB in all for a 2-hour file), not with the decoded samples. Any
+    ~370 MB in all for a 2-hour file), not with the decoded samples. Any
     finite waveform gives finite features. The features (see
     :meth:`describe_features`) are the physically meaningful descriptors that
     separate speech from music: 4 Hz syllabic modulation, the share of

@@ -5,9 +5,9 @@ A model file (``.skm`` by convention) is a ZIP archive holding
 * ``format.json`` — format name and version, the package version that wrote it,
   and the SHA-256 of every other member;
 * ``estimator.json`` — the steps (``AudioFeatureExtractor``, ``StandardScaler``,
-  ``SpeechMusicClassifier``), each with its constructor parameters and fitted
-  statistics as plain JSON;
-* ``weights.npz`` — the network's kernels and biases (float32, as trained), read
+  ``SpeechMusicClassifier`` or ``SeedEnsembleClassifier``), each with its
+  constructor parameters and fitted statistics as plain JSON;
+* ``weights.npz`` — the networks' kernels and biases (float32, as trained), read
   with ``allow_pickle=False``.
 
 Loading executes nothing from the file and imports no TensorFlow: JSON is parsed
@@ -82,9 +82,10 @@ def save_model(estimator, path) -> Path:
 
     Parameters
     ----------
-    estimator : SpeechMusicClassifier or Pipeline
-        A fitted :class:`SpeechMusicClassifier`, or a fitted Pipeline of
-        ``AudioFeatureExtractor`` and/or ``StandardScaler`` steps ending in one.
+    estimator : SpeechMusicClassifier, SeedEnsembleClassifier or Pipeline
+        A fitted :class:`SpeechMusicClassifier` or :class:`SeedEnsembleClassifier`,
+        or a fitted Pipeline of ``AudioFeatureExtractor`` and/or
+        ``StandardScaler`` steps ending in one (as :func:`load_pretrained`'s).
     path : str or path-like
         Destination, conventionally ending in ``.skm``. Replaced atomically: an
         interrupted save leaves any previous file there untouched.
@@ -146,7 +147,7 @@ def load_model(path):
 
     Returns
     -------
-    estimator : SpeechMusicClassifier or Pipeline
+    estimator : SpeechMusicClassifier, SeedEnsembleClassifier or Pipeline
         The fitted estimator, predicting exactly as the saved one.
 
     Raises
