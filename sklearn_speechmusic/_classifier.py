@@ -31,6 +31,9 @@ from ._input_checks import (
 from ._network import DEMO_HIDDEN_LAYER_SIZES
 from ._runtime import ACTIVATIONS, forward_proba
 
+# What validate_data records about the input at the start of fit.
+_INPUT_ATTRIBUTES = ("n_features_in_", "feature_names_in_")
+
 __all__ = ["SpeechMusicClassifier"]
 
 
@@ -199,6 +202,11 @@ class SpeechMusicClassifier(FittedNetworkMixin, ClassifierMixin, BaseEstimator):
     def __sklearn_is_fitted__(self) -> bool:
         return "_coefs" in vars(self)
 
+    @property
+    def n_classes_(self) -> int:
+        """Number of classes (``len(classes_)``), like ``MLPClassifier``'s ``n_outputs_``."""
+        return len(self.classes_)
+
     # ------------------------------------------------------------------ fitting
     @fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y, sample_weight=None, groups=None):
@@ -238,6 +246,18 @@ class SpeechMusicClassifier(FittedNetworkMixin, ClassifierMixin, BaseEstimator):
         >>> len(clf.history_["loss"])
         2
         """
+        # A failed refit keeps the previous model whole: validate_data records the
+        # new input's columns before training, so they are put back on failure.
+        previous_input = {name: vars(self)[name] for name in _INPUT_ATTRIBUTES if name in vars(self)}
+        try:
+            return self._fit(X, y, sample_weight, groups)
+        except BaseException:
+            for name in _INPUT_ATTRIBUTES:
+                self.__dict__.pop(name, None)
+            self.__dict__.update(previous_input)
+            raise
+
+    def _fit(self, X, y, sample_weight, groups):
         X, y = self._check_training_data(X, y, reset=True)
         sample_weight = check_sample_weight(sample_weight, X)
         if groups is not None:
@@ -285,7 +305,7 @@ class SpeechMusicClassifier(FittedNetworkMixin, ClassifierMixin, BaseEstimator):
             Class labels.
         classes : array-like of shape (n_classes,), default=None
             All classes; needed on the first call when ``y`` does not contain
-            them all, ignored afterwards.
+            them all. Later calls may repeat them, and must not change them.
         sample_weight : array-like of shape (n_samples,), default=None
             Per-row weights of the training loss.
 
@@ -306,8 +326,13 @@ class SpeechMusicClassifier(FittedNetworkMixin, ClassifierMixin, BaseEstimator):
         2
         """
         first_call = not self.__sklearn_is_fitted__()
-        if first_call:
-            self._validate_params()
+        self._validate_params()
+        if not first_call and classes is not None and not np.array_equal(np.unique(classes), self.classes_):
+            raise ValueError(
+                f"classes={np.unique(classes).tolist()} is not the same as on the first call to "
+                f"partial_fit ({self.classes_.tolist()}); to train on other classes, call fit, "
+                "or start from a clone."
+            )
         X, y = self._check_training_data(X, y, reset=first_call)
         sample_weight = check_sample_weight(sample_weight, X)
         if first_call:
@@ -336,6 +361,7 @@ class SpeechMusicClassifier(FittedNetworkMixin, ClassifierMixin, BaseEstimator):
                 self._training_settings(),
             )
         else:
+            self._rebuild_if_parameters_changed()
             network = self._keras_network()
         try:
             network.train(X, np.searchsorted(known, y), sample_weight, epochs=1, warm_start=True)
@@ -352,6 +378,22 @@ class SpeechMusicClassifier(FittedNetworkMixin, ClassifierMixin, BaseEstimator):
         self.best_epoch_ = network.best_epoch_
         self.n_samples_fit_ = rows_with_weight(X, sample_weight)
         return self
+
+    def _rebuild_if_parameters_changed(self) -> None:
+        """Let ``set_params`` between ``partial_fit`` calls take effect, as after unpickling.
+
+        The network keeps the settings it was built with; when they differ from the
+        current parameters it is rebuilt from the fitted arrays and Adam's state, so
+        training and ``predict_proba`` use the same activation, batch size and hold-out.
+        """
+        network = self.__dict__.get("_network")
+        if network is not None and network.settings != self._training_settings():
+            # As __getstate__ does: the network's weights (the user may have set
+            # model_'s) and Adam's state carry over to the rebuilt network.
+            self._coefs, self._intercepts = network.weights()
+            self._optimizer_state = network.optimizer_state()
+            del self._network
+            self._model_shared = False
 
     def _check_training_data(self, X, y, *, reset: bool):
         X, y = validate_data(self, X, y, reset=reset, dtype=np.float64)

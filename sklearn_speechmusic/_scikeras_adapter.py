@@ -137,7 +137,8 @@ class ScikerasNetwork(_BaseWrapper):  # type: ignore[misc, valid-type]
         optimizer = self.model_.optimizer
         if not optimizer.built:
             return None
-        return [np.array(keras.ops.convert_to_numpy(variable)) for variable in optimizer.variables]
+        # variable.numpy(), not convert_to_numpy: the latter makes NumPy 2 warn (copy keyword).
+        return [np.array(variable.numpy()) for variable in optimizer.variables]
 
     def train(self, X, y, sample_weight, *, epochs, warm_start, groups=None):
         """Train for ``epochs`` epochs: from fresh weights, or on from the current ones.

@@ -249,6 +249,71 @@ def test_partial_fit_trains_one_epoch_per_call(blobs, fast_params):
         clf.partial_fit(X[:2], ["Noise", "Speech"])
 
 
+def test_n_classes_counts_the_classes(blobs, fast_params):
+    X, y = blobs
+    assert not hasattr(SpeechMusicClassifier(), "n_classes_")
+    assert SpeechMusicClassifier(**fast_params).fit(X, y).n_classes_ == 2
+
+
+def test_partial_fit_uses_parameters_set_between_calls(blobs, fast_params):
+    # The network used to keep the settings of the first call (until a pickle round trip).
+    from sklearn.utils._param_validation import InvalidParameterError
+
+    X, y = blobs
+    clf = SpeechMusicClassifier(**fast_params)
+    clf.partial_fit(X, y)
+    clf.set_params(validation_split=0.0)
+    clf.partial_fit(X, y)
+    assert len(clf.history_["loss"]) == 2 and len(clf.history_["val_loss"]) == 1
+    clf.set_params(activation="tanh")
+    clf.partial_fit(X, y)
+    # Keras trains in float32: its outputs agree with the float64 forward pass to
+    # float32 rounding (~1e-7 here); with the old activation kept they differed by 2e-2.
+    keras_proba = clf.model_.predict(X.to_numpy(np.float32), verbose=0)
+    np.testing.assert_allclose(keras_proba, clf.predict_proba(X), rtol=0, atol=1e-5)
+    clf.set_params(learning_rate=-1.0)
+    with pytest.raises(InvalidParameterError, match="learning_rate"):
+        clf.partial_fit(X, y)
+
+
+def test_partial_fit_refuses_other_classes_after_the_first_call(blobs, fast_params):
+    X, y = blobs
+    clf = SpeechMusicClassifier(**fast_params).partial_fit(X, y, classes=["Music", "Speech"])
+    clf.partial_fit(X, y, classes=["Speech", "Music"])  # the same classes, in any order
+    with pytest.raises(ValueError, match="not the same as on the first call"):
+        clf.partial_fit(X, y, classes=["Music", "Noise", "Speech"])
+
+
+def test_a_failed_refit_keeps_the_previous_model(blobs, fast_params):
+    # validate_data records the new columns before training; a refit that failed
+    # used to leave them with the old weights, and predict ended in a matmul error.
+    X, y = blobs
+    clf = SpeechMusicClassifier(**fast_params).fit(X, y)
+    expected = clf.predict_proba(X)
+    other = X.iloc[:, :2].rename(columns=lambda name: f"other_{name}")
+    with pytest.raises(ValueError, match="at least 2 classes"):
+        clf.fit(other, ["Speech"] * len(other))
+    with pytest.raises(ValueError, match="groups"):
+        clf.fit(other, y, groups=np.zeros(3))
+    assert clf.n_features_in_ == X.shape[1]
+    assert clf.feature_names_in_.tolist() == X.columns.tolist()
+    np.testing.assert_array_equal(clf.predict_proba(X), expected)
+
+
+def test_pickling_a_fitted_estimator_warns_nothing(blobs, fast_params):
+    # Reading Adam's state through keras.ops.convert_to_numpy made NumPy 2 emit
+    # DeprecationWarnings, errors in a suite that turns warnings into errors.
+    import pickle
+    import warnings
+
+    X, y = blobs
+    clf = SpeechMusicClassifier(**fast_params).fit(X, y)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        restored = pickle.loads(pickle.dumps(clf))
+    np.testing.assert_array_equal(restored.predict_proba(X), clf.predict_proba(X))
+
+
 def test_unit_sample_weights_equal_no_weights(blobs, fast_params):
     X, y = blobs
     plain = SpeechMusicClassifier(**fast_params).fit(X, y)
