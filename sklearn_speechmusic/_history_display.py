@@ -151,7 +151,9 @@ class TrainingHistoryDisplay:
         estimator : estimator
             A fitted :class:`~sklearn_speechmusic.SpeechMusicClassifier`, a Pipeline
             ending in one, or a fitted search (``GridSearchCV``…) whose
-            ``best_estimator_`` is either.
+            ``best_estimator_`` is either. Each network of a
+            :class:`~sklearn_speechmusic.SeedEnsembleClassifier` has its own
+            history: pass one of its ``estimators_``.
         metric : str, default="loss"
             ``"loss"`` or ``"accuracy"`` (or another metric in ``history_``).
         name : str, default=None
@@ -342,6 +344,13 @@ def _history_owner(estimator: Any) -> Any:
         else:
             break
     check_is_fitted(estimator)
+    members = getattr(estimator, "estimators_", None)
+    if not hasattr(estimator, "history_") and members and hasattr(members[0], "history_"):
+        raise TypeError(
+            f"{type(estimator).__name__} averages {len(members)} networks, each with its own "
+            "training history; plot one of them, e.g. from_estimator(ensemble.estimators_[0]) "
+            "(for load_pretrained(), load_pretrained()[-1].estimators_[0])."
+        )
     if not hasattr(estimator, "history_"):
         raise TypeError(
             f"{type(estimator).__name__} has no training history (history_); pass a fitted "

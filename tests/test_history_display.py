@@ -131,6 +131,16 @@ def test_estimator_without_history_is_rejected(pyplot, fitted):
         TrainingHistoryDisplay.from_estimator(LogisticRegression().fit(X, y))
 
 
+def test_an_ensemble_says_which_member_to_plot(pyplot):
+    from sklearn_speechmusic import load_pretrained
+
+    ensemble = load_pretrained()[-1]
+    with pytest.raises(TypeError, match=r"averages 5 networks.*estimators_\[0\]"):
+        TrainingHistoryDisplay.from_estimator(load_pretrained())
+    display = TrainingHistoryDisplay.from_estimator(ensemble.estimators_[0])
+    assert len(display.lines_[0].get_ydata()) == len(ensemble.estimators_[0].history_["loss"])
+
+
 def test_plot_training_history_writes_the_demo_pngs(pyplot, fitted, tmp_path):
     from PIL import Image
 
