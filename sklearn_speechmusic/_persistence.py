@@ -35,6 +35,7 @@ import hashlib
 import io
 import json
 import os
+import re
 import secrets
 import zipfile
 from pathlib import Path
@@ -233,6 +234,10 @@ def _read_verified(path) -> tuple[str, dict, list, dict[str, np.ndarray]]:
     return name, header, steps, arrays
 
 
+# Paths naming a file descriptor the process already holds.
+_STANDARD_STREAM = re.compile(r"/dev/(?:stdout|stderr|fd/\d+)|/proc/self/fd/\d+")
+
+
 def write_atomically(path: Path, data: bytes) -> Path:
     """Write ``data`` to ``path`` atomically, with the permissions any new file gets.
 
@@ -240,7 +245,9 @@ def write_atomically(path: Path, data: bytes) -> Path:
     umask, as ``open`` would) and are renamed over it only when complete, so an
     interrupted write leaves the previous file untouched. A symbolic link and
     what is not a regular file (a device such as ``/dev/null``, a pipe) are
-    written through directly, never renamed over.
+    written through directly, never renamed over; a standard stream
+    (``/dev/stdout``, ``/dev/fd/N``) is appended to, so ``>>`` keeps what its
+    file held.
 
     Parameters
     ----------
@@ -268,8 +275,10 @@ def write_atomically(path: Path, data: bytes) -> Path:
     if path.is_symlink() or (path.exists() and not path.is_file()):
         # A link (/dev/stdout, a shell's >(...), a user's link), a device or a pipe:
         # renaming over it would replace the link or the device itself, so the
-        # bytes go through it directly.
-        with open(path, "wb") as stream:
+        # bytes go through it directly. A standard stream was opened by the shell
+        # (> or >>) and is appended to: truncating it would erase what >> kept.
+        mode = "ab" if _STANDARD_STREAM.fullmatch(os.path.abspath(path)) else "wb"
+        with open(path, mode) as stream:
             stream.write(data)
         return path
     directory = path.parent if str(path.parent) else Path(".")

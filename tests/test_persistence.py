@@ -412,3 +412,18 @@ def test_saving_into_a_pipe_writes_through_it_and_leaves_the_pipe(table_model, t
     assert received, "the reader got nothing"
     (tmp_path / "copy.skm").write_bytes(received[0])
     assert (load_model(tmp_path / "copy.skm").predict(X[:3]) == model.predict(X[:3])).all()
+
+
+@pytest.mark.skipif(not __import__("os").path.exists("/dev/stdout"), reason="no /dev/stdout here")
+def test_writing_to_dev_stdout_appends_to_what_the_shell_opened(tmp_path):
+    # `... -o /dev/stdout >> log` used to truncate log: /dev/stdout was opened with "w".
+    import subprocess
+    import sys
+
+    log = tmp_path / "log.txt"
+    log.write_bytes(b"kept\n")
+    script = "from pathlib import Path; from sklearn_speechmusic._persistence import write_atomically; "
+    script += "write_atomically(Path('/dev/stdout'), b'added\\n')"
+    with open(log, "ab") as appended:
+        subprocess.run([sys.executable, "-c", script], stdout=appended, check=True)
+    assert log.read_bytes() == b"kept\nadded\n"
