@@ -105,7 +105,8 @@ class SpeechMusicSegmenter(BaseEstimator):
       never absorbed (so it is the one label that can be shorter). A short
       sound between two silences (a word, a footstep) grows into them to
       ``min_duration`` where each can spare the time and keep
-      ``min_silence``, rather than vanish into them.
+      ``min_silence``, rather than vanish into them; where they cannot, a
+      silence joins the sound (a sound is never labelled Silence).
 
     Files are read and resampled in blocks, so memory stays flat however long
     the recording is (about 40 MB of frame values per hour). With the

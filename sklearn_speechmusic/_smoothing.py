@@ -184,7 +184,8 @@ def absorb_short(
         short segment between two of them (or one, at an end of the
         recording) grows into them up to ``min_duration`` when they can spare
         the time beyond ``min_keep`` seconds each, so a word or a footstep
-        between pauses stays a sound; otherwise it joins them.
+        between pauses stays a sound; otherwise the pauses join it: a sound
+        is never relabelled as silence.
     min_keep : float, default=0.0
         Seconds of each ``keep`` segment that a growing neighbour leaves it.
 
@@ -206,6 +207,11 @@ def absorb_short(
 
     >>> absorb_short([[0, 2, 2], [2, 2.5, 1], [2.5, 4, 2]], 1.0, keep=2, min_keep=0.5)
     [[0, 1.75, 2], [1.75, 2.75, 1], [2.75, 4, 2]]
+
+    When the pauses cannot spare the time, one joins the sound:
+
+    >>> absorb_short([[0, 0.6, 2], [0.6, 1.2, 1], [1.2, 1.8, 2]], 1.0, keep=2, min_keep=0.5)
+    [[0, 0.6, 2], [0.6, 1.8, 1]]
     """
     segments = _merged([list(segment) for segment in segments])
     if keep is not None and len(segments) > 1:
@@ -227,6 +233,10 @@ def absorb_short(
         target = target if target < shortest else target - 1
         segments[target][0] = min(segments[target][0], absorbed[0])
         segments[target][1] = max(segments[target][1], absorbed[1])
+        if segments[target][2] == keep:
+            # Only pauses beside it: the pause joins the sound, which keeps its label
+            # (speech or music labelled silence would be wrong, not just coarse).
+            segments[target][2] = absorbed[2]
         # The neighbours on either side of the absorbed segment may now agree.
         segments = _merged(segments)
     return segments

@@ -295,11 +295,11 @@ def _summarise(frames: FrameValues, starts: np.ndarray, width: int, settings: Fr
     values["modulation_4hz_ratio"], values["modulation_4hz_depth"] = _modulation(
         mel, amplitude, settings.sample_rate / settings.hop_length
     )
-    flux = frames.flux[
-        np.minimum(starts[:, None] + np.arange(max(width - 1, 1)), max(len(frames.flux) - 1, 0))
-    ]
     if width < 2 or len(frames.flux) == 0:
+        # One frame (a recording of 1024-1535 samples): no change between frames to measure.
         flux = np.zeros((len(starts), 1))
+    else:
+        flux = frames.flux[np.minimum(starts[:, None] + np.arange(width - 1), len(frames.flux) - 1)]
     values["spectral_flux_mean"], values["spectral_flux_var"] = flux.mean(axis=1), flux.var(axis=1)
     values["tonal_persistence"], values["tonal_persistence_long"] = _persistence(
         frames.ridges[index], rms_db > _ACTIVE_FRAME_DB

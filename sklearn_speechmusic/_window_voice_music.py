@@ -123,8 +123,10 @@ class VoiceFrames:
     def __init__(self, sample_rate: int, frame_length: int, hop_length: int):
         self.frame_length, self.hop_length = frame_length, hop_length
         self.plan = pitch_plan(sample_rate, frame_length)
-        # Pitch of every frame with in-band power; which are silent depends on the window's gain.
-        self._any_power = replace(self.plan, silent_power=0.0)
+        # Pitch of every frame with in-band power; which are silent depends on the window's
+        # gain. Below float32's smallest normal number (subnormal leftovers of resampled
+        # digital silence) 1 / power would overflow: such frames are silent at any gain.
+        self._any_power = replace(self.plan, silent_power=float(np.finfo(np.float32).tiny))
         self._columns = slice(self.plan.dc_bins - 1, self.plan.n_band - 1)
         self._parts: dict[str, list[np.ndarray]] = {
             name: [] for name in VoiceSeries.__dataclass_fields__ if name not in ("n_bins", "silent_power")

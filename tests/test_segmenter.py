@@ -154,6 +154,15 @@ def test_silence_short_and_tiny_recordings(shipped_pipeline, tmp_path):
         segmenter.segment(tmp_path / "click.wav")
 
 
+@pytest.mark.parametrize("n_samples", [1024, 1100, 1535])
+def test_a_recording_of_one_analysis_frame_is_one_segment(shipped_pipeline, n_samples):
+    # 46-70 ms hold one frame, and there is no change between frames to measure:
+    # these lengths used to end in an IndexError.
+    waveform, _ = soundfile.read(SPEECH[0], dtype="float32")
+    segments = SpeechMusicSegmenter(shipped_pipeline).segment((waveform[:n_samples], RATE))
+    assert segments[["start", "end"]].values.tolist() == [[0.0, round(n_samples / RATE, 3)]]
+
+
 def test_bad_files_and_bad_parameters(shipped_pipeline, tmp_path):
     segmenter = SpeechMusicSegmenter(shipped_pipeline)
     with pytest.raises(FileNotFoundError, match="missing.wav: no such audio file"):
@@ -386,3 +395,34 @@ def test_the_packaged_model_is_read_once_per_call(monkeypatch):
     monkeypatch.setattr(_pretrained, "load_pretrained", counting_load)
     segments = SpeechMusicSegmenter().segment(example_audio("programme"))
     assert len(segments) > 1 and len(calls) == 1
+
+
+@pytest.mark.parametrize("min_duration", [4.0, 25.0])
+def test_a_short_sound_beside_a_pause_is_never_labelled_silence(shipped_pipeline, min_duration):
+    # The programme opens with 3.3 s of speech and a 0.6-s pause. A sound shorter than
+    # min_duration with only pauses beside it used to join the pause as "Silence"
+    # (min_duration=25 made the whole programme Silence, confidence 0.0009).
+    segments = SpeechMusicSegmenter(shipped_pipeline, min_duration=min_duration).segment(
+        example_audio("programme")
+    )
+    assert "Silence" not in segments["label"].tolist(), segments
+    if min_duration > segments["end"].iloc[-1]:
+        assert len(segments) == 1, segments
+    else:
+        assert segments.iloc[0]["label"] == "Speech", segments
+        assert ((segments["end"] - segments["start"]) >= min_duration).all(), segments
+
+
+def test_subnormal_samples_from_resampling_raise_no_warnings(shipped_pipeline):
+    # Resampled digital silence leaves subnormal samples; their frames' 1 / power
+    # overflowed float32 and NumPy warned on every such file.
+    import warnings
+
+    import soxr
+
+    waveform, rate = soundfile.read(example_audio("programme"), dtype="float32")
+    resampled = soxr.resample(waveform, rate, 16000).astype(np.float32)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        segments = SpeechMusicSegmenter(shipped_pipeline).segment((resampled, 16000))
+    assert segments["label"].tolist()[:3] == ["Speech", "Silence", "Speech"], segments
