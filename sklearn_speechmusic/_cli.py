@@ -271,6 +271,26 @@ def _failure(name: str, reason: str) -> str:
 def _segment(args: argparse.Namespace) -> int:
     from ._segmenter import SpeechMusicSegmenter
 
+    settings = {
+        "window": args.window,
+        "hop": args.hop,
+        "smoothing": args.smoothing,
+        "min_duration": args.min_duration,
+        "min_silence": args.min_silence,
+        "silence_db": args.silence_db,
+        "progress": not args.no_progress,
+    }
+    try:
+        SpeechMusicSegmenter(**settings)._check_params()
+    except ValueError as error:
+        # A value out of range is a usage error (exit 2), named as the option it came from.
+        message = describe_error(error)
+        for name in settings:
+            message = message.replace(
+                f"The {name!r} parameter of SpeechMusicSegmenter", f"--{name.replace('_', '-')}"
+            )
+            message = message.replace(f"{name}=", f"--{name.replace('_', '-')} ")
+        args.command_parser.error(message)
     audio = Path(args.audio)
     if not audio.exists():
         raise CommandError(f"no such audio file: {audio}")
@@ -285,14 +305,7 @@ def _segment(args: argparse.Namespace) -> int:
                 "this model was trained on a feature table; segmenting needs a model that takes audio "
                 "(the default 'pretrained', or one trained with an AudioFeatureExtractor first)."
             )
-    segmenter = SpeechMusicSegmenter(
-        model,
-        window=args.window,
-        hop=args.hop,
-        smoothing=args.smoothing,
-        min_duration=args.min_duration,
-        progress=not args.no_progress,
-    )
+    segmenter = SpeechMusicSegmenter(model, **settings)
     windows = segmenter.window_probabilities(audio)
     segments = segmenter.segments_from_windows(windows, audio=audio)
     written = []

@@ -64,6 +64,17 @@ class _HelpFormatter(argparse.RawDescriptionHelpFormatter):
         return f"{text} (default: %(default)s)"
 
 
+def _decibels_or_none(text: str) -> float | None:
+    if text.strip().lower() == "none":
+        return None
+    try:
+        return float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"expected a level in dB such as -60, or 'none'; got {text!r}"
+        ) from None
+
+
 def _layer_sizes(text: str) -> tuple[int, ...]:
     try:
         sizes = tuple(int(part) for part in text.split(","))
@@ -231,7 +242,20 @@ def build_parser() -> argparse.ArgumentParser:
         "sequence when each change of label has a cost; 'median' takes a running median of each "
         "class's probability over one window length; 'none' keeps each window's own label",
     )
-    segment.add_argument("--min-duration", type=float, default=1.0, help="shortest segment in seconds")
+    segment.add_argument(
+        "--min-duration", type=float, default=1.0, help="shortest segment in seconds (silence excepted)"
+    )
+    segment.add_argument(
+        "--min-silence", type=float, default=0.5, help="shortest stretch of silence in seconds"
+    )
+    segment.add_argument(
+        "--silence-db",
+        type=_decibels_or_none,
+        default=-60.0,
+        metavar="DB",
+        help="audio below this level (dB re full scale) is silence whatever the recording's noise "
+        "floor; 'none' to rely on the floor alone (for recordings made at a low level)",
+    )
     segment.add_argument("--no-progress", action="store_true", help="no progress bar")
 
     evaluate = command("evaluate", "accuracy and confusion matrix on a labelled feature table")

@@ -7,14 +7,16 @@ import os
 import numpy as np
 import pandas as pd
 import pytest
+import soundfile
 
 import sklearn_speechmusic
 import sklearn_speechmusic._classifier
 import sklearn_speechmusic._pretrained
-from sklearn_speechmusic import _cli_messages, _cli_parser
+from sklearn_speechmusic import _cli_messages, _cli_parser, example_audio
 from sklearn_speechmusic._cli import EXIT_DATA_ERROR, EXIT_OK, main
 
 FAST = ("--epochs", "2", "--hidden-layer-sizes", "4", "--random-state", "0")
+AUDIO = example_audio("speech")
 
 
 @pytest.fixture
@@ -196,3 +198,38 @@ def test_stderr_silenced_drops_only_what_is_written_inside(capfd):
         os.write(2, b"absl noise")
     os.write(2, b"after")
     assert capfd.readouterr().err == "before after"
+
+
+@pytest.mark.parametrize(
+    ("option", "value", "named"),
+    [
+        ("--hop", "0", "--hop must be"),
+        ("--hop", "5", "--hop 5.0 s is longer than --window 3.0 s"),
+        ("--window", "0.05", "--window must be"),
+        ("--min-duration", "-1", "--min-duration must be"),
+        ("--min-silence", "-2", "--min-silence must be"),
+        ("--silence-db", "3", "--silence-db must be"),
+    ],
+)
+def test_segment_options_out_of_range_are_usage_errors(run, option, value, named):
+    # They used to exit 1, the code for a data problem, under the segmenter's parameter names.
+    with pytest.raises(SystemExit) as exit_info:
+        run("segment", AUDIO, option, value)
+    assert exit_info.value.code == 2
+
+
+def test_segment_without_a_fixed_silence_threshold(run, tmp_path):
+    # A recording made 30 dB lower: the fixed -60 dB threshold cuts its quiet
+    # passages into Silence; --silence-db none leaves silence to the noise floor,
+    # which does not depend on the level.
+    waveform, rate = soundfile.read(example_audio("programme"), dtype="float32")
+    quiet = tmp_path / "quiet.wav"
+    soundfile.write(quiet, waveform * 10 ** (-30 / 20), rate, subtype="FLOAT")
+    code, quiet_fixed, _ = run("segment", quiet, "--no-progress")
+    assert code == EXIT_OK and quiet_fixed.count("Silence") > 1
+    code, loud_out, _ = run("segment", example_audio("programme"), "--no-progress", "--silence-db", "none")
+    assert code == EXIT_OK
+    code, quiet_out, _ = run("segment", quiet, "--no-progress", "--silence-db", "none")
+    assert code == EXIT_OK
+    labels = [line.split(",")[2] for line in loud_out.splitlines()[1:]]
+    assert [line.split(",")[2] for line in quiet_out.splitlines()[1:]] == labels
