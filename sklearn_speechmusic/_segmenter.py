@@ -63,6 +63,11 @@ def _mean_probability(
 def _check_one_recording(audio) -> None:
     """Refuse what is not one recording before any decoding (a pipe would block the reader)."""
     if isinstance(audio, tuple):
+        if len(audio) != 2:
+            raise TypeError(
+                f"audio must be one recording: a path or a (waveform, sample_rate) pair; "
+                f"got a tuple of {len(audio)} item{'s' if len(audio) != 1 else ''}."
+            )
         return
     if isinstance(audio, (str, bytes, os.PathLike)):
         require_regular_file(os.fsdecode(audio), os.fsdecode(audio))

@@ -499,6 +499,14 @@ CASES: list[Case] = [
         "TypeError",
         match="one recording",
     ),
+    Case(
+        "audio",
+        "a `(waveform,)` tuple without its sample rate to `segment`",
+        "TypeError: a (waveform, sample_rate) pair is needed",
+        _segment((np.zeros(RATE),)),
+        "TypeError",
+        match=r"\(waveform, sample_rate\) pair; got a tuple of 1 item",
+    ),
     # ---------------------------------------------------------- feature tables
     Case(
         "table",
