@@ -359,6 +359,12 @@ class SpeechMusicSegmenter(BaseEstimator):
         segments : pandas.DataFrame
             As returned by :meth:`segment`.
 
+        Raises
+        ------
+        ValueError
+            If the windows were computed with another ``window`` or ``hop``
+            than this segmenter's.
+
         Examples
         --------
         >>> import numpy as np
@@ -381,6 +387,7 @@ class SpeechMusicSegmenter(BaseEstimator):
                 f"windows must come from window_probabilities (missing {missing or ['attrs[duration]']})."
             )
         duration = float(windows.attrs["duration"])
+        self._check_geometry(windows, duration)
         classes = [str(column) for column in windows.columns if column not in _WINDOW_COLUMNS]
         probabilities = windows[classes].to_numpy(dtype=float)
         as_given = probabilities  # as the windows gave them: what confidence reports
@@ -437,6 +444,28 @@ class SpeechMusicSegmenter(BaseEstimator):
                 ],
             }
         )
+
+    def _check_geometry(self, windows, duration: float) -> None:
+        """Refuse windows of another length or spacing than this segmenter's.
+
+        Smoothing, island removal and boundary refinement are sized by ``window``
+        and ``hop``: with other windows they would silently remove real segments.
+        """
+        # Windows start and end on the analysis-frame grid: allow a frame and a little.
+        tolerance = float(windows.attrs.get("frame_step", 0.0)) + 0.02
+        starts, ends = windows["start"].to_numpy(float), windows["end"].to_numpy(float)
+        found = {}
+        if len(starts) and duration >= self.window + tolerance:
+            found["window"] = float(np.max(ends - starts))
+        if len(starts) > 1:
+            found["hop"] = float(np.median(np.diff(starts)))
+        for name, value in found.items():
+            if abs(value - getattr(self, name)) > tolerance:
+                raise ValueError(
+                    f"The windows were computed with {name} of about {value:.2f} s, but this "
+                    f"segmenter has {name}={getattr(self, name)} s; segment them with the settings "
+                    "that computed them (smoothing, min_duration and the silence settings may differ)."
+                )
 
     def _check_params(self) -> None:
         """The parameters' types and ranges, and that the windows cover the recording."""

@@ -426,3 +426,16 @@ def test_subnormal_samples_from_resampling_raise_no_warnings(shipped_pipeline):
         warnings.simplefilter("error")
         segments = SpeechMusicSegmenter(shipped_pipeline).segment((resampled, 16000))
     assert segments["label"].tolist()[:3] == ["Speech", "Silence", "Speech"], segments
+
+
+@pytest.mark.parametrize("other", [{"window": 5.0}, {"hop": 1.0}])
+def test_windows_of_other_settings_are_refused(shipped_pipeline, other):
+    # Smoothing and island removal are sized by window and hop: a window=5 segmenter
+    # silently lost the programme's 13.6-18.6 s speech from 3-s windows.
+    programme = example_audio("programme")
+    windows = SpeechMusicSegmenter(shipped_pipeline).window_probabilities(programme)
+    (name,) = other
+    with pytest.raises(ValueError, match=f"computed with {name} of about"):
+        SpeechMusicSegmenter(shipped_pipeline, **other).segments_from_windows(windows)
+    same = SpeechMusicSegmenter(shipped_pipeline, min_duration=2.0).segments_from_windows(windows)
+    assert len(same) > 1
