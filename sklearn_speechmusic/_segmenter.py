@@ -155,7 +155,8 @@ class SpeechMusicSegmenter(BaseEstimator):
         ``silence_db`` alone.
     min_silence : float, default=0.5
         Shortest stretch of silence, in seconds (pauses between words are
-        shorter).
+        shorter). Whole analysis frames at the floor must span it, so a gap
+        of digital silence needs about one frame step (23 ms) more.
     refine_boundaries : bool, default=True
         Move each boundary between two sounding segments to the most likely
         change point of the log-mel spectrum's statistics within about half a
