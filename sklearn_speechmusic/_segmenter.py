@@ -60,6 +60,30 @@ def _mean_probability(
     return float(probabilities[inside, state].mean()) if inside.any() else 1.0
 
 
+def _no_spill_over_pauses(segments: list[list], probabilities, centers, silence: int, reach: float):
+    """Give a pause's far side back to the sound after it when its own windows say so.
+
+    A boundary placed near a pause (by the windows, then the change point) can
+    leave a piece of one sound on the far side of the pause, between the pause
+    and the next sound: music, a pause, then speech gave the speech's first second
+    the label Music. Such a piece, no longer than ``reach``, takes its other
+    neighbour's label when the windows centred in it favour that label.
+    """
+    for index in range(1, len(segments) - 1):
+        before, piece, after = segments[index - 1], segments[index], segments[index + 1]
+        if piece[2] == silence or piece[1] - piece[0] > reach:
+            continue
+        for pause, other in ((before, after), (after, before)):
+            if pause[2] == silence and other[2] not in (silence, piece[2]):
+                inside = (centers >= piece[0]) & (centers < piece[1])
+                if inside.any():
+                    votes = probabilities[inside].mean(axis=0)
+                    if votes[other[2]] > votes[piece[2]]:
+                        piece[2] = other[2]
+                break
+    return segments  # absorb_short, next, joins neighbours of one label
+
+
 def _check_one_recording(audio) -> None:
     """Refuse what is not one recording before any decoding (a pipe would block the reader)."""
     if isinstance(audio, tuple):
@@ -106,6 +130,9 @@ class SpeechMusicSegmenter(BaseEstimator):
       tracks sounds like speech to a window straddling it), not evidence of
       another class;
     * boundaries move to the frame where the spectrum's statistics change;
+    * silences are cut out at frame level, and a short piece of one sound left
+      beyond a pause takes the label of the sound after it when its own
+      windows favour that label;
     * segments shorter than ``min_duration`` join a neighbour; silence is
       never absorbed (so it is the one label that can be shorter). A short
       sound between two silences (a word, a footstep) grows into them to
@@ -433,6 +460,7 @@ class SpeechMusicSegmenter(BaseEstimator):
             segments = self._refined(segments, audio, silence, extractor)
         if frame_levels is not None:
             segments = overlay(segments, gaps, silence)
+            segments = _no_spill_over_pauses(segments, as_given, centers, silence, self.window / 2 + self.hop)
         segments = absorb_short(segments, self.min_duration, keep=silence, min_keep=self.min_silence)
         segments[0][0], segments[-1][1] = 0.0, duration
         return pd.DataFrame(

@@ -439,3 +439,21 @@ def test_windows_of_other_settings_are_refused(shipped_pipeline, other):
         SpeechMusicSegmenter(shipped_pipeline, **other).segments_from_windows(windows)
     same = SpeechMusicSegmenter(shipped_pipeline, min_duration=2.0).segments_from_windows(windows)
     assert len(same) > 1
+
+
+def test_a_label_does_not_spill_over_a_pause_into_the_next_sound():
+    # Music, a 2-s pause, then speech: the boundary put near the pause left the
+    # speech's first 1.3 s labelled Music (confidence 0.001), though every window
+    # centred there said Speech.
+    from sklearn_speechmusic._segmenter import _no_spill_over_pauses
+
+    music, silence, speech = 0, 1, 2
+    centers = np.arange(1.5, 17.0, 0.5)
+    probabilities = np.where((centers < 9.0)[:, None], [1.0, 0.0, 0.0], [0.0, 0.0, 1.0])
+    segments = [[0.0, 8.0, music], [8.0, 10.0, silence], [10.0, 11.3, music], [11.3, 18.0, speech]]
+    fixed = _no_spill_over_pauses([list(s) for s in segments], probabilities, centers, silence, 2.0)
+    assert [s[2] for s in fixed] == [music, silence, speech, speech]
+    # Where the piece's own windows say music, it stays music.
+    probabilities[(centers >= 10.0) & (centers < 11.3)] = [1.0, 0.0, 0.0]
+    kept = _no_spill_over_pauses([list(s) for s in segments], probabilities, centers, silence, 2.0)
+    assert [s[2] for s in kept] == [music, silence, music, speech]
