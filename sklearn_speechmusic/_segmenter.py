@@ -155,7 +155,13 @@ class SpeechMusicSegmenter(BaseEstimator):
         importing TensorFlow.
     window : float, default=3.0
         Seconds of audio per classified window (the pretrained model was
-        trained on clips of 1-6 s).
+        trained on clips of 1-6 s). A sound between two stretches of another,
+        whose windows span less than ``window + hop``, is taken for the trace of
+        a change and absorbed: with the defaults a jingle of up to about 4-5 s
+        between speech can vanish. A shorter window (``window=2.0, hop=0.25``)
+        keeps shorter inserts, at the cost of more spurious short segments
+        (measured on the broadcast programmes: 12 to 15-19 per 24 at
+        ``window + hop`` of 3.0-2.0 s).
     hop : float, default=0.5
         Seconds between window starts (rounded to whole analysis hops, 23 ms
         for the packaged model): the time resolution of the window labels;
