@@ -204,7 +204,7 @@ class SpeechMusicClassifier(FittedNetworkMixin, ClassifierMixin, BaseEstimator):
 
     @property
     def n_classes_(self) -> int:
-        """Number of classes (``len(classes_)``), like ``MLPClassifier``'s ``n_outputs_``."""
+        """Number of classes, ``len(classes_)``."""
         return len(self.classes_)
 
     # ------------------------------------------------------------------ fitting
