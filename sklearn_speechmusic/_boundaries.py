@@ -22,6 +22,7 @@ def change_point(
     *,
     expected: float | None = None,
     spread: float = 1.0,
+    context: float = 0.0,
 ) -> float:
     """Time in ``[low, high]`` that best splits the audio into two Gaussian regimes.
 
@@ -43,6 +44,12 @@ def change_point(
         Where the change is expected, in seconds; None for no preference.
     spread : float, default=1.0
         Standard deviation of the prior around ``expected``, in seconds.
+    context : float, default=0.0
+        Seconds of audio beyond each end of the range that the two regimes are
+        fitted on too; the change is still sought in ``[low, high]`` only.
+        Regimes fitted on the range alone follow whatever changes inside it (the
+        next recording in a run of sound effects); more of each side's audio
+        makes them describe the two sounds.
 
     Returns
     -------
@@ -51,8 +58,8 @@ def change_point(
         is too short or too quiet to decide.
     """
     rate, length, hop = settings.sample_rate, settings.frame_length, settings.hop_length
-    start = max(0.0, low - length / rate)
-    region = read_region(audio, start, high + length / rate, rate)
+    start = max(0.0, low - context - length / rate)
+    region = read_region(audio, start, high + context + length / rate, rate)
     if region.size < 4 * length:
         return (low + high) / 2
     # Scaled by the peak (a power of two, exact): float32 power cannot overflow.
@@ -83,7 +90,8 @@ def change_point(
     score -= (n - k) * np.log(np.maximum(right_var, 1e-6)).sum(axis=1)
     # Split k starts the new regime at frame k: at that frame's first hop.
     split_times = times[1:] - (length - hop) / 2 / rate
-    score /= n
+    # Per frame of the range, so that the prior weighs the same however much context there is.
+    score /= max(int(np.count_nonzero((times >= low) & (times <= high))), 2 * _MIN_FRAMES_PER_SIDE)
     if expected is not None:
         score -= 0.5 * ((split_times - expected) / spread) ** 2
     allowed = (split_times >= low) & (split_times <= high)

@@ -306,6 +306,51 @@ def absorb_islands(segments: list[list], max_duration: float, *, keep=None) -> l
     return segments
 
 
+def absorb_transitions(segments: list[list], max_duration: float, *, keep=None) -> list[list]:
+    """Split a segment shorter than ``max_duration`` between two others of two other labels.
+
+    The windows straddling a change from one sound to another can hear a third
+    (speech turning into noise sounds like music to them). A segment shorter
+    than the windows straddling one change, with a different sounding label on
+    either side, had no window of its own: each neighbour takes the half next to
+    it, and boundary refinement then places the change.
+
+    Parameters
+    ----------
+    segments : list of [start, end, state]
+        Consecutive segments.
+    max_duration : float
+        Shorter segments are split.
+    keep : int, default=None
+        A state (silence) never split, and never a neighbour that takes a half:
+        a short sound beside a pause may be a real one.
+
+    Returns
+    -------
+    segments : list of [start, end, state]
+
+    Examples
+    --------
+    >>> from sklearn_speechmusic._smoothing import absorb_transitions
+    >>> absorb_transitions([[0, 9, 0], [9, 11, 1], [11, 20, 2]], 3.0)
+    [[0, 10.0, 0], [10.0, 20, 2]]
+    """
+    segments = [list(segment) for segment in segments]
+    index = 1
+    while index < len(segments) - 1:
+        left, middle, right = segments[index - 1 : index + 2]
+        if (
+            keep not in (left[2], middle[2], right[2])
+            and len({left[2], middle[2], right[2]}) == 3
+            and middle[1] - middle[0] < max_duration
+        ):
+            half = (middle[0] + middle[1]) / 2
+            segments[index - 1 : index + 2] = [[left[0], half, left[2]], [half, right[1], right[2]]]
+        else:
+            index += 1
+    return segments
+
+
 def silent_frames(
     levels_db: np.ndarray, *, threshold_db: float | None, margin_db: float | None
 ) -> tuple[np.ndarray, float]:

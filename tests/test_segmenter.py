@@ -457,3 +457,68 @@ def test_a_label_does_not_spill_over_a_pause_into_the_next_sound():
     probabilities[(centers >= 10.0) & (centers < 11.3)] = [1.0, 0.0, 0.0]
     kept = _no_spill_over_pauses([list(s) for s in segments], probabilities, centers, silence, 2.0)
     assert [s[2] for s in kept] == [music, silence, music, speech]
+
+
+def _window_table(labels_per_window, classes, hop=0.5, window=3.0):
+    """A window table whose windows say ``labels_per_window`` (one label each) with p = 0.9."""
+    starts = np.arange(len(labels_per_window)) * hop
+    table = pd.DataFrame(
+        {"start": starts, "end": starts + window, "center": starts + window / 2, "level_db": -20.0}
+    )
+    for label in classes:
+        table[label] = [0.9 if said == label else 0.1 / (len(classes) - 1) for said in labels_per_window]
+    table.attrs["duration"] = float(starts[-1] + window)
+    return table
+
+
+@pytest.mark.parametrize("n_between", [3, 6])
+def test_the_trace_of_a_change_between_two_sounds_is_split_between_them(n_between):
+    # Speech turning into noise sounded like music to the windows straddling it:
+    # a 2-3 s Music segment no window heard alone, between Speech and Noise.
+    classes = ["Music", "Noise", "Speech"]
+    said = ["Speech"] * 20 + ["Music"] * n_between + ["Noise"] * 20
+    segmenter = SpeechMusicSegmenter(smoothing="none", refine_boundaries=False, min_duration=0.0)
+    segments = segmenter.segments_from_windows(_window_table(said, classes))
+    assert segments["label"].tolist() == ["Speech", "Noise"], segments
+    middle_of_the_trace = 1.5 + 0.5 * (20 + n_between / 2) - 0.25
+    assert segments["end"].iloc[0] == pytest.approx(middle_of_the_trace, abs=0.01)
+    # A segment as long as the windows straddling one change (window + hop) was heard alone: kept.
+    said = ["Speech"] * 20 + ["Music"] * 7 + ["Noise"] * 20
+    kept = segmenter.segments_from_windows(_window_table(said, classes))
+    assert kept["label"].tolist() == ["Speech", "Music", "Noise"], kept
+
+
+def test_a_short_sound_beside_silence_is_no_trace_of_a_change():
+    from sklearn_speechmusic._smoothing import absorb_transitions
+
+    speech, noise, music, silence = 0, 1, 2, 3
+    beside_a_pause = [[0, 9, speech], [9, 11, music], [11, 12, silence], [12, 20, noise]]
+    assert absorb_transitions(beside_a_pause, 3.5, keep=silence) == beside_a_pause
+    # Two neighbours of one label are an island, absorb_islands' business.
+    island = [[0, 9, speech], [9, 11, music], [11, 20, speech]]
+    assert absorb_transitions(island, 3.5, keep=silence) == island
+    # Consecutive traces are split one after the other.
+    two = [[0, 9, speech], [9, 10, music], [10, 11, silence + 1], [11, 20, noise]]
+    assert [s[2] for s in absorb_transitions(two, 3.5, keep=silence)] == [speech, noise]
+
+
+@pytest.mark.parametrize(
+    ("said", "shift"),
+    [(("Speech", "Noise"), -0.6), (("Noise", "Speech"), 0.6), (("Speech", "Music"), 0.0)],
+    ids=["speech-noise", "noise-speech", "speech-music"],
+)
+def test_a_change_between_speech_and_noise_is_expected_nearer_the_speech(said, shift):
+    # Windows holding under a second of speech already say Speech, the more so
+    # against noise: the window labels put a speech/noise change about 0.6 s
+    # into the noise. On audio with no spectral change to follow (steady noise)
+    # the refined boundary stays where it is expected.
+    classes = ["Music", "Noise", "Speech"]
+    table = _window_table([said[0]] * 16 + [said[1]] * 16, classes)
+    windows_put_it = 1.5 + 0.5 * 16 - 0.25
+    rate = 22050
+    n_samples = int(table.attrs["duration"] * rate)
+    steady = (np.random.default_rng(0).normal(size=n_samples) * 0.1).astype(np.float32)
+    segmenter = SpeechMusicSegmenter(smoothing="none", min_duration=0.0, silence_db=None, silence_margin=None)
+    segments = segmenter.segments_from_windows(table, audio=(steady, rate))
+    assert segments["label"].tolist() == list(said)
+    assert segments["end"].iloc[0] == pytest.approx(windows_put_it + shift, abs=0.25)

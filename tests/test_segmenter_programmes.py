@@ -270,3 +270,21 @@ def test_a_boundary_stays_where_expected_unless_the_spectrum_changes_clearly_els
     for expected in (None, 2.0, 4.0):
         found = change_point((chord_then_noise, rate), 1.0, 5.0, settings, expected=expected, spread=0.4)
         assert found == pytest.approx(3.0, abs=0.05)
+
+
+def test_a_change_near_the_end_of_the_range_is_found_with_context():
+    """Each regime is fitted on audio beyond the range too, so a change close to its end has both."""
+    from sklearn_speechmusic._boundaries import change_point
+
+    settings = AudioFeatureExtractor()._check_settings()
+    rate = settings.sample_rate
+    noise = np.random.default_rng(0).normal(size=3 * rate)
+    chord_then_noise = np.concatenate([_chord(3, (220, 330, 440)), noise]).astype(np.float32)
+    kwargs = {"expected": 2.6, "spread": 0.4}
+    found = change_point((chord_then_noise, rate), 1.0, 3.05, settings, context=1.0, **kwargs)
+    assert found == pytest.approx(3.0, abs=0.03)
+    # Within the range alone the noise has too few frames to be a regime.
+    alone = change_point((chord_then_noise, rate), 1.0, 3.05, settings, **kwargs)
+    assert alone < 2.95
+    # The change is still sought in the range only.
+    assert 3.2 <= change_point((chord_then_noise, rate), 3.2, 5.0, settings, context=1.0, **kwargs) <= 5.0
