@@ -42,6 +42,8 @@ _BOUNDARY_SPREAD = 0.4
 # 0.55-0.71 s; between speech and music 0.1-0.2 s), so the prior is centred back
 # towards the speech.
 _SPEECH_NOISE_LEAD = 0.6
+# Seconds the expected change moves, by (left, right) label: later after noise, earlier before it.
+_LEAD_TOWARDS_SPEECH = {("Noise", "Speech"): _SPEECH_NOISE_LEAD, ("Speech", "Noise"): -_SPEECH_NOISE_LEAD}
 # Seconds of each side's audio beyond the search range that the change point's two
 # regimes are fitted on as well.
 _REGIME_CONTEXT = 1.0
@@ -535,8 +537,7 @@ class SpeechMusicSegmenter(BaseEstimator):
             low = max((left[0] + left[1]) / 2, left[1] - reach)
             high = min((right[0] + right[1]) / 2, right[0] + reach)
             if high > low:
-                pair = (labels[left[2]], labels[right[2]])
-                lead = _SPEECH_NOISE_LEAD * ((pair == ("Noise", "Speech")) - (pair == ("Speech", "Noise")))
+                lead = _LEAD_TOWARDS_SPEECH.get((str(labels[left[2]]), str(labels[right[2]])), 0.0)
                 left[1] = right[0] = change_point(
                     audio,
                     low,
