@@ -22,15 +22,15 @@ def change_point(
     *,
     expected: float | None = None,
     spread: float = 1.0,
-    context: float = 0.0,
+    context: float | tuple[float, float] = 0.0,
 ) -> float:
     """Time in ``[low, high]`` that best splits the audio into two Gaussian regimes.
 
     The log-likelihood of diagonal Gaussians fitted to the frames' log-mel
     spectra on either side (the BIC change-point criterion of speaker
-    segmentation), per frame, plus the log of a Gaussian prior on the time
-    when the change is ``expected`` somewhere, maximised over every frame
-    boundary.
+    segmentation), divided by the number of audible frames in ``[low, high]``
+    (at least 16), plus the log of a Gaussian prior on the time when the
+    change is ``expected`` somewhere, maximised over every frame boundary.
 
     Parameters
     ----------
@@ -44,9 +44,10 @@ def change_point(
         Where the change is expected, in seconds; None for no preference.
     spread : float, default=1.0
         Standard deviation of the prior around ``expected``, in seconds.
-    context : float, default=0.0
-        Seconds of audio beyond each end of the range that the two regimes are
-        fitted on too; the change is still sought in ``[low, high]`` only.
+    context : float or (float, float), default=0.0
+        Seconds of audio beyond each end of the range (one value for both, or
+        ``(before, after)``) that the two regimes are fitted on too; the change
+        is still sought in ``[low, high]`` only.
         Regimes fitted on the range alone follow whatever changes inside it (the
         next recording in a run of sound effects); more of each side's audio
         makes them describe the two sounds.
@@ -58,8 +59,9 @@ def change_point(
         is too short or too quiet to decide.
     """
     rate, length, hop = settings.sample_rate, settings.frame_length, settings.hop_length
-    start = max(0.0, low - context - length / rate)
-    region = read_region(audio, start, high + context + length / rate, rate)
+    before, after = context if isinstance(context, tuple) else (float(context), float(context))
+    start = max(0.0, low - before - length / rate)
+    region = read_region(audio, start, high + after + length / rate, rate)
     if region.size < 4 * length:
         return (low + high) / 2
     # Scaled by the peak (a power of two, exact): float32 power cannot overflow.

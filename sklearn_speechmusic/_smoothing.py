@@ -328,6 +328,7 @@ def absorb_transitions(segments: list[list], max_duration: float, *, keep=None) 
     Returns
     -------
     segments : list of [start, end, state]
+        Consecutive, each such trace replaced by its neighbours' halves.
 
     Examples
     --------

@@ -119,7 +119,9 @@ def test_resampled_stream_matches_in_memory(shipped_pipeline, broadcast, tmp_pat
 def test_smoothing_options(shipped_pipeline, broadcast, smoothing):
     path, truth = broadcast
     segments = SpeechMusicSegmenter(shipped_pipeline, smoothing=smoothing).segment(path)
-    assert frame_accuracy(segments, truth) > 0.9
+    # Unsmoothed window labels keep a stretch heard as noise: 0.901 of the frames here
+    # (0.908 before the change point's regimes took context); smoothing removes it (0.983).
+    assert frame_accuracy(segments, truth) > (0.89 if smoothing == "none" else 0.95)
 
 
 def test_min_duration_is_respected(shipped_pipeline, broadcast):
@@ -522,3 +524,40 @@ def test_a_change_between_speech_and_noise_is_expected_nearer_the_speech(said, s
     segments = segmenter.segments_from_windows(table, audio=(steady, rate))
     assert segments["label"].tolist() == list(said)
     assert segments["end"].iloc[0] == pytest.approx(windows_put_it + shift, abs=0.25)
+
+
+def test_splitting_traces_leaves_no_island_behind():
+    # Two traces back to back between two stretches of speech: splitting the first
+    # left the second between two Speech segments, and it survived.
+    classes = ["Music", "Noise", "Speech"]
+    segmenter = SpeechMusicSegmenter(smoothing="none", refine_boundaries=False)
+    for middle in (
+        ["Music"] * 3 + ["Noise"] * 3,
+        ["Noise"] * 3 + ["Music"] * 3,
+        ["Music"] * 4 + ["Noise"] * 2,
+    ):
+        said = ["Speech"] * 20 + middle + ["Speech"] * 20
+        segments = segmenter.segments_from_windows(_window_table(said, classes))
+        assert segments["label"].tolist() == ["Speech"], segments
+
+
+def test_the_change_point_context_stays_within_the_two_neighbours():
+    # Music, 1.5 s of noise, then speech, with 1-s windows: a second of context
+    # before the noise/speech range reaches into the music, whose change then wins.
+    rate, classes = 22050, ["Music", "Noise", "Speech"]
+    rng = np.random.default_rng(0)
+    t = np.arange(4 * rate) / rate
+    chord = sum(np.sin(2 * np.pi * f * t) for f in (262, 330, 392)) * 0.1
+    white = rng.normal(size=int(1.5 * rate)) * 0.1
+    filtered = np.convolve(rng.normal(size=4 * rate), np.ones(2) / 2, mode="same") * 0.14  # barely duller
+    audio = (np.concatenate([chord, white, filtered]).astype(np.float32), rate)
+    centres = np.arange(0, 8.5 + 1e-9, 0.25) + 0.5
+    said = ["Music" if c < 4 else "Noise" if c < 5.5 else "Speech" for c in centres]
+    segmenter = SpeechMusicSegmenter(
+        window=1.0, hop=0.25, smoothing="none", silence_db=None, silence_margin=None
+    )
+    segments = segmenter.segments_from_windows(
+        _window_table(said, classes, hop=0.25, window=1.0), audio=audio
+    )
+    assert segments["label"].tolist() == ["Music", "Noise", "Speech"], segments
+    assert segments["end"].iloc[1] == pytest.approx(5.5, abs=0.1), segments

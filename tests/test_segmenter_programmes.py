@@ -282,7 +282,7 @@ def test_a_change_near_the_end_of_the_range_is_found_with_context():
     chord_then_noise = np.concatenate([_chord(3, (220, 330, 440)), noise]).astype(np.float32)
     kwargs = {"expected": 2.6, "spread": 0.4}
     found = change_point((chord_then_noise, rate), 1.0, 3.05, settings, context=1.0, **kwargs)
-    assert found == pytest.approx(3.0, abs=0.03)
+    assert found == pytest.approx(3.0, abs=0.05)
     # Within the range alone the noise has too few frames to be a regime.
     alone = change_point((chord_then_noise, rate), 1.0, 3.05, settings, **kwargs)
     assert alone < 2.95
