@@ -14,9 +14,8 @@ from ._boundaries import change_point
 from ._compat import HasMethods, Interval, StrOptions
 from ._segment_windows import read_windows
 from ._smoothing import (
-    absorb_islands,
     absorb_short,
-    absorb_transitions,
+    absorb_traces,
     evidence_clear_of,
     long_runs,
     overlay,
@@ -472,14 +471,8 @@ class SpeechMusicSegmenter(BaseEstimator):
         centers = windows["center"].to_numpy()
         edges = np.concatenate([[0.0], (centers[1:] + centers[:-1]) / 2, [duration]])
         segments = [[edges[first], edges[last + 1], states[first]] for first, last in runs(states)]
-        # The windows straddling one change span at most window + hop. Splitting one
-        # trace between its neighbours can leave the next between two of one label.
-        while True:
-            count = len(segments)
-            segments = absorb_islands(segments, self.window + self.hop, keep=silence)
-            segments = absorb_transitions(segments, self.window + self.hop, keep=silence)
-            if len(segments) == count:
-                break
+        # The windows straddling one change span at most window + hop.
+        segments = absorb_traces(segments, self.window + self.hop, keep=silence)
         if audio is None:
             audio = windows.attrs.get("source")
         if self.refine_boundaries and audio is not None:

@@ -352,6 +352,39 @@ def absorb_transitions(segments: list[list], max_duration: float, *, keep=None) 
     return segments
 
 
+def absorb_traces(segments: list[list], max_duration: float, *, keep=None) -> list[list]:
+    """Remove every trace of a change, with :func:`absorb_islands` and :func:`absorb_transitions`.
+
+    Both run until nothing changes: splitting one trace between its neighbours
+    can leave the next one between two segments of one label, an island.
+
+    Parameters
+    ----------
+    segments : list of [start, end, state]
+        Consecutive segments.
+    max_duration : float
+        Segments shorter than this are traces.
+    keep : int, default=None
+        A state (silence) that is never a trace and never takes one in.
+
+    Returns
+    -------
+    segments : list of [start, end, state]
+
+    Examples
+    --------
+    >>> from sklearn_speechmusic._smoothing import absorb_traces
+    >>> absorb_traces([[0, 9, 0], [9, 10.5, 1], [10.5, 12, 2], [12, 20, 0]], 3.0)
+    [[0, 20, 0]]
+    """
+    while True:
+        count = len(segments)
+        segments = absorb_islands(segments, max_duration, keep=keep)
+        segments = absorb_transitions(segments, max_duration, keep=keep)
+        if len(segments) == count:
+            return segments
+
+
 def silent_frames(
     levels_db: np.ndarray, *, threshold_db: float | None, margin_db: float | None
 ) -> tuple[np.ndarray, float]:
