@@ -70,7 +70,7 @@ plt.show()
 # The pretrained model
 # --------------------
 # :func:`~sklearn_speechmusic.load_pretrained` returns the recommended audio
-# pipeline trained on 63 collections of speech, music, noise and silence. It
+# pipeline trained on 65 collections of speech, music, noise and silence. It
 # takes audio file paths or ``(waveform, sample_rate)`` pairs; here, three
 # seconds of a synthetic chord.
 import numpy as np

@@ -1603,6 +1603,76 @@ FILE_NOISE_COLLECTIONS: dict[str, tuple[NoiseCollection, dict[str, tuple[str, ..
             "explosion_impact": ("smack", "shuffleballs", "oneball", "ballinhole", "balloutoftable"),
         },
     ),
+    # FlightGear's recorded aircraft: piston, turboprop, turbine and jet engines,
+    # rotors, starters, tyres on asphalt and gravel, flaps, doors, keys and levers,
+    # crashes, wind, rain, thunder and water. Spoken call-outs (tcas, mk-viii, the
+    # checklists) and the pure-tone warnings (stall and gear horns, overspeed
+    # clacker, 400-Hz avionics hum, beep, whine) are not chosen.
+    "flightgear-noise": (
+        NoiseCollection(
+            "flightgear-noise",
+            "flightgear-data-base",
+            "GPL-2+",
+            (
+                "usr/share/games/flightgear/Sounds/*.wav",
+                "usr/share/games/flightgear/Aircraft/c172p/Sounds/*.wav",
+            ),
+            cap=80,
+            exclude=(
+                "avionics-400hz",
+                "beep",
+                "gear-hrn",
+                "overspeed",
+                "stall",
+                "whine",
+                "checklist",
+                "wave.wav",
+                "click",
+            ),
+        ),
+        {
+            "vehicle": (
+                "engine",
+                "exhaust",
+                "turbine",
+                "turbo",
+                "jet",
+                "prop",
+                "rotor",
+                "helicopter",
+                "blade",
+                "p51d",
+                "r-1535",
+                "starter",
+                "cranking",
+                "coughing",
+                "rumble",
+                "rattleroll",
+                "tires",
+                "wasp",
+                "engstart",
+                "gear",
+                "squeal",
+            ),
+            "weather_water": ("thunder", "rain", "wind", "water"),
+            "door_object": (
+                "door",
+                "window",
+                "glove",
+                "gps",
+                "keys",
+                "lever",
+                "primer",
+                "trim",
+                "rudder",
+                "control",
+                "flaps",
+                "scroll",
+            ),
+            "explosion_impact": ("crash", "damage"),
+            "machinery": ("fan", "gyro", "repair", "scratch"),
+        },
+    ),
 }
 
 
@@ -1635,6 +1705,39 @@ def trigger_rally_noise(cache: Path, writer: Writer, rng: np.random.Generator) -
         files=files,
         licence_of=lambda name: "GPL-2+" if name.endswith("engine.wav") else "CC0",
     )
+
+
+def warzone2100_noise(cache: Path, writer: Writer, rng: np.random.Generator) -> None:
+    """Warzone 2100's vehicles (tracks, hover, VTOL take-off and landing, the
+    transporter), buildings (oil pump, steam, power generator), explosions and
+    ricochets, and its cannon, mortar, rocket, flamer and welding sounds. Machine-gun
+    bursts (periodic, like drum patterns), lasers, interface beeps and the screams are
+    left out."""
+    package = "warzone2100-data"
+    periodic_or_tonal = ("mg", "asltmg", "rapdcan", "hivelcan", "gaussgun", "nxstower")
+    folders = {f"audio/sfx/{kind}" for kind in ("vehicle", "building", "explons", "weapons")}
+
+    def wanted(member: str) -> bool:
+        folder, _, name = member.rpartition("/")
+        return folder in folders and not name.startswith(periodic_or_tonal) and "lsr" not in name
+
+    files = _zip_sounds(cache / package / "usr/share/games/warzone2100/base.wz", wanted)
+    collection = NoiseCollection("warzone2100-noise", package, "GPL-2+", (), cap=50)
+    kinds = {
+        "vehicle": ("con-", "cyber-move", "hov", "tflight", "thover", "tland", "tread", "tstart", "vtol"),
+        "machinery": ("oilpump", "powerhum", "powerspk", "steam", "ecmtower", "bld", "build", "weld"),
+        "fire": ("freroar", "flmthrow"),
+        "weather_water": ("splash",),
+        "explosion_impact": ("atnkexpl", "bldfall", "lrgexpl", "mpodexpl", "smlexpl", "richet", "squish"),
+    }
+
+    by_stem = _kind_by_stem(kinds)
+
+    def kind_of(name: str) -> str:
+        kind = by_stem(name)
+        return "explosion_impact" if kind == "other_sfx" and "/weapons/" in name else kind
+
+    _add_noise(cache, writer, rng, collection, kind_of=kind_of, files=files)
 
 
 # OpenArena: pk3 archives of three packages, in the order the game loads them (a
@@ -2159,6 +2262,7 @@ MORE_BUILDERS = {
     "tuxpaint-stamps-sfx": (tuxpaint_noise, "tuxpaint-stamps-default"),
     "ufoai-noise": (ufoai_noise, "ufoai-sound"),
     "trigger-rally-noise": (trigger_rally_noise, "trigger-rally-data"),
+    "warzone2100-noise": (warzone2100_noise, "warzone2100-data"),
     **{
         name: (_file_noise_builder(name), FILE_NOISE_COLLECTIONS[name][0].package)
         for name in FILE_NOISE_COLLECTIONS

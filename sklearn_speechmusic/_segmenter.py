@@ -141,7 +141,10 @@ class SpeechMusicSegmenter(BaseEstimator):
       tracks sounds like speech to a window straddling it), not evidence of
       another class; one as short between two segments of two other labels
       is split between them (speech turning into noise can sound like music
-      to the windows straddling the change);
+      to the windows straddling the change). The shortest such trace goes
+      first, then the next shortest of what is left, so two single windows
+      heard as noise inside music are absorbed into the music, never the music
+      between them into the noise;
     * boundaries move to the frame where the spectrum's statistics change;
     * silences are cut out at frame level, and a short piece of one sound left
       beyond a pause takes the label of the sound after it when its own

@@ -262,13 +262,53 @@ def _grow_into(segments: list[list], index: int, neighbours: list[int], need: fl
         segments[index + 1][0] += take[index + 1]
 
 
+def _trace_kind(segments: list[list], index: int, keep) -> str | None:
+    """``"island"``, ``"transition"`` or None for ``segments[index]`` and its two neighbours."""
+    left, middle, right = segments[index - 1 : index + 2]
+    if middle[2] == keep:
+        return None
+    if left[2] == right[2] != middle[2]:
+        return "island"
+    if keep not in (left[2], right[2]) and len({left[2], middle[2], right[2]}) == 3:
+        return "transition"
+    return None
+
+
+def _absorb_shortest(segments: list[list], max_duration: float, keep, kinds: tuple[str, ...]) -> list[list]:
+    """Absorb traces of the given kinds one at a time, the shortest first, until none is left.
+
+    Shortest first, because absorbing changes the neighbours of the next one:
+    taken from left to right, a 2.5-s run of music between two single windows
+    heard as noise was absorbed into them first, and the noise then swallowed
+    the next run of music too.
+    """
+    segments = [list(segment) for segment in segments]
+    while True:
+        traces = [
+            (segments[i][1] - segments[i][0], i, kind)
+            for i in range(1, len(segments) - 1)
+            if segments[i][1] - segments[i][0] < max_duration
+            and (kind := _trace_kind(segments, i, keep)) in kinds
+        ]
+        if not traces:
+            return segments
+        _, i, kind = min(traces)
+        left, middle, right = segments[i - 1 : i + 2]
+        if kind == "island":
+            segments[i - 1 : i + 2] = [[left[0], right[1], left[2]]]
+        else:
+            half = (middle[0] + middle[1]) / 2
+            segments[i - 1 : i + 2] = [[left[0], half, left[2]], [half, right[1], right[2]]]
+
+
 def absorb_islands(segments: list[list], max_duration: float, *, keep=None) -> list[list]:
     """Give a segment shorter than ``max_duration`` between two of one state that state.
 
     A window straddling the cut between two music tracks (or two noises) can
     sound like speech: the spectrum changes within it. A segment shorter than
     one window never had a window of its own, so between two segments of
-    one state it is taken as an artefact of the change.
+    one state it is taken as an artefact of the change. The shortest island
+    goes first.
 
     Parameters
     ----------
@@ -288,22 +328,13 @@ def absorb_islands(segments: list[list], max_duration: float, *, keep=None) -> l
     >>> from sklearn_speechmusic._smoothing import absorb_islands
     >>> absorb_islands([[0, 9, 0], [9, 11, 1], [11, 20, 0]], 3.0)
     [[0, 20, 0]]
+
+    The single window heard as 1 inside a run of 0 goes first, so the run stays 0:
+
+    >>> absorb_islands([[0, 5, 1], [5, 7.5, 0], [7.5, 8, 1], [8, 11, 0]], 3.0)
+    [[0, 5, 1], [5, 11, 0]]
     """
-    segments = [list(segment) for segment in segments]
-    changed = True
-    while changed:
-        changed = False
-        for i in range(1, len(segments) - 1):
-            left, island, right = segments[i - 1 : i + 2]
-            if (
-                left[2] == right[2] != island[2]
-                and island[2] != keep
-                and island[1] - island[0] < max_duration
-            ):
-                segments[i - 1 : i + 2] = [[left[0], right[1], left[2]]]
-                changed = True
-                break
-    return segments
+    return _absorb_shortest(segments, max_duration, keep, ("island",))
 
 
 def absorb_transitions(segments: list[list], max_duration: float, *, keep=None) -> list[list]:
@@ -313,7 +344,7 @@ def absorb_transitions(segments: list[list], max_duration: float, *, keep=None) 
     (speech turning into noise sounds like music to them). A segment shorter
     than the windows straddling one change, with a different sounding label on
     either side, had no window of its own: each neighbour takes the half next to
-    it, and boundary refinement then places the change.
+    it, and boundary refinement then places the change. The shortest goes first.
 
     Parameters
     ----------
@@ -336,27 +367,15 @@ def absorb_transitions(segments: list[list], max_duration: float, *, keep=None) 
     >>> absorb_transitions([[0, 9, 0], [9, 11, 1], [11, 20, 2]], 3.0)
     [[0, 10.0, 0], [10.0, 20, 2]]
     """
-    segments = [list(segment) for segment in segments]
-    index = 1
-    while index < len(segments) - 1:
-        left, middle, right = segments[index - 1 : index + 2]
-        if (
-            keep not in (left[2], middle[2], right[2])
-            and len({left[2], middle[2], right[2]}) == 3
-            and middle[1] - middle[0] < max_duration
-        ):
-            half = (middle[0] + middle[1]) / 2
-            segments[index - 1 : index + 2] = [[left[0], half, left[2]], [half, right[1], right[2]]]
-        else:
-            index += 1
-    return segments
+    return _absorb_shortest(segments, max_duration, keep, ("transition",))
 
 
 def absorb_traces(segments: list[list], max_duration: float, *, keep=None) -> list[list]:
-    """Remove every trace of a change, with :func:`absorb_islands` and :func:`absorb_transitions`.
+    """Remove every trace of a change: islands and transitions, the shortest first.
 
-    Both run until nothing changes: splitting one trace between its neighbours
-    can leave the next one between two segments of one label, an island.
+    One at a time, because each changes its neighbours: splitting one trace
+    between its neighbours can leave the next one between two segments of one
+    label, an island, and absorbing an island merges its neighbours.
 
     Parameters
     ----------
@@ -377,12 +396,7 @@ def absorb_traces(segments: list[list], max_duration: float, *, keep=None) -> li
     >>> absorb_traces([[0, 9, 0], [9, 10.5, 1], [10.5, 12, 2], [12, 20, 0]], 3.0)
     [[0, 20, 0]]
     """
-    while True:
-        count = len(segments)
-        segments = absorb_islands(segments, max_duration, keep=keep)
-        segments = absorb_transitions(segments, max_duration, keep=keep)
-        if len(segments) == count:
-            return segments
+    return _absorb_shortest(segments, max_duration, keep, ("island", "transition"))
 
 
 def silent_frames(

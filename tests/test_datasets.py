@@ -101,7 +101,7 @@ def test_training_data_uses_no_reserved_package_and_keeps_copies_in_their_group(
 
 def test_training_data_numpy_and_return_X_y():
     X, y = load_training_data(return_X_y=True, as_frame=False, augmented=False)
-    assert isinstance(X, np.ndarray) and X.shape[0] == y.shape[0] == 10465
+    assert isinstance(X, np.ndarray) and X.shape[0] == y.shape[0] == 10595
     corpus = load_training_data(as_frame=False)
     assert corpus.frame is None and isinstance(corpus.groups, np.ndarray)
 
