@@ -500,6 +500,7 @@ def test_the_shortest_trace_is_absorbed_first():
     heard += [[15.5, 16, noise], [16, 20, music]]
     # Taken left to right, the 2.5-s music between the first two went to the noise first.
     assert [s[2] for s in absorb_traces(heard, 3.5)] == [speech, music]
+    assert absorb_traces([], 3.5) == []
 
 
 def test_a_short_sound_beside_silence_is_no_trace_of_a_change():
