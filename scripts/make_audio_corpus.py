@@ -1654,7 +1654,7 @@ FILE_NOISE_COLLECTIONS: dict[str, tuple[NoiseCollection, dict[str, tuple[str, ..
                 "gear",
                 "squeal",
             ),
-            "weather_water": ("thunder", "rain", "wind", "water"),
+            # Before weather_water: "window" starts with "wind".
             "door_object": (
                 "door",
                 "window",
@@ -1669,6 +1669,7 @@ FILE_NOISE_COLLECTIONS: dict[str, tuple[NoiseCollection, dict[str, tuple[str, ..
                 "flaps",
                 "scroll",
             ),
+            "weather_water": ("thunder", "rain", "wind", "water"),
             "explosion_impact": ("crash", "damage"),
             "machinery": ("fan", "gyro", "repair", "scratch"),
         },
@@ -1711,8 +1712,8 @@ def warzone2100_noise(cache: Path, writer: Writer, rng: np.random.Generator) -> 
     """Warzone 2100's vehicles (tracks, hover, VTOL take-off and landing, the
     transporter), buildings (oil pump, steam, power generator), explosions and
     ricochets, and its cannon, mortar, rocket, flamer and welding sounds. Machine-gun
-    bursts (periodic, like drum patterns), lasers, interface beeps and the screams are
-    left out."""
+    bursts (periodic, like drum patterns), lasers, the gauss gun and the Nexus tower
+    (tonal), interface beeps and the screams are left out."""
     package = "warzone2100-data"
     periodic_or_tonal = ("mg", "asltmg", "rapdcan", "hivelcan", "gaussgun", "nxstower")
     folders = {f"audio/sfx/{kind}" for kind in ("vehicle", "building", "explons", "weapons")}
@@ -1723,12 +1724,22 @@ def warzone2100_noise(cache: Path, writer: Writer, rng: np.random.Generator) -> 
 
     files = _zip_sounds(cache / package / "usr/share/games/warzone2100/base.wz", wanted)
     collection = NoiseCollection("warzone2100-noise", package, "GPL-2+", (), cap=50)
-    kinds = {
+    kinds = {  # first match wins: bldfall (a building falling) before bld (building sounds)
+        "explosion_impact": (
+            "atnkexpl",
+            "bldfall",
+            "lrgexpl",
+            "mpodexpl",
+            "nxsexpld",
+            "smlexpl",
+            "richet",
+            "squish",
+            "rocket",
+        ),
         "vehicle": ("con-", "cyber-move", "hov", "tflight", "thover", "tland", "tread", "tstart", "vtol"),
         "machinery": ("oilpump", "powerhum", "powerspk", "steam", "ecmtower", "bld", "build", "weld"),
         "fire": ("freroar", "flmthrow"),
         "weather_water": ("splash",),
-        "explosion_impact": ("atnkexpl", "bldfall", "lrgexpl", "mpodexpl", "smlexpl", "richet", "squish"),
     }
 
     by_stem = _kind_by_stem(kinds)
