@@ -1606,8 +1606,9 @@ FILE_NOISE_COLLECTIONS: dict[str, tuple[NoiseCollection, dict[str, tuple[str, ..
     # FlightGear's recorded aircraft: piston, turboprop, turbine and jet engines,
     # rotors, starters, tyres on asphalt and gravel, flaps, doors, keys and levers,
     # crashes, wind, rain, thunder and water. Spoken call-outs (tcas, mk-viii, the
-    # checklists) and the pure-tone warnings (stall and gear horns, overspeed
-    # clacker, 400-Hz avionics hum, beep, whine) are not chosen.
+    # checklists), the tonal warnings (stall and gear horns, overspeed clacker,
+    # 400-Hz avionics hum, beep) and clicks are not chosen, nor whine and wave
+    # (unknown sources).
     "flightgear-noise": (
         NoiseCollection(
             "flightgear-noise",
